@@ -1,0 +1,60 @@
+"""An air component: a daily budget of strikes for the ground factions it supports."""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Agent
+
+from simulation.factions import AirArm, Faction
+from simulation.rules import air_support
+from simulation.theatre import Terrain
+
+
+class AirWing(Agent):
+    """The coalition's or Russia's air component over the theatre.
+
+    Attributes:
+        arm: which air component.
+        sorties_per_day: sorties flown over the theatre per day.
+        strikes_per_sortie: weapons released per sortie.
+        supports: ground factions it flies for, with their priority weights.
+    """
+
+    def __init__(self, model, arm: AirArm, sorties_per_day: float, strikes_per_sortie: float,
+                 supports: dict[Faction, float]):
+        super().__init__(model)
+        self.arm = arm
+        self.sorties_per_day = sorties_per_day
+        self.strikes_per_sortie = strikes_per_sortie
+        self.supports = supports
+
+    @property
+    def strikes_per_day(self) -> int:
+        """The day's strike budget."""
+        return int(round(self.sorties_per_day * self.strikes_per_sortie))
+
+    def fly(self) -> None:
+        """Strike enemy units near the supported factions' units, where permitted."""
+        model = self.model
+        tmap, rules = model.theatre, model.rules.air_support
+        permitted = air_support.permitted_cells(tmap, self.arm, model.line_side, model.deconfliction.in_force)
+        friends = [u for u in model.all_units() if u.faction in self.supports]
+        targets = [u for u in model.all_units()
+                   if any(model.hostile[f, u.faction] for f in self.supports) and permitted[u.k]]
+        if not friends or not targets or self.strikes_per_day <= 0:
+            return
+        fx, fy = tmap.x_km[[u.k for u in friends]], tmap.y_km[[u.k for u in friends]]
+        tk = np.array([u.k for u in targets])
+        dist = np.hypot(tmap.x_km[tk, None] - fx[None], tmap.y_km[tk, None] - fy[None])
+        nearest = np.argmin(dist, axis=1)
+        in_reach = dist[np.arange(len(targets)), nearest] <= rules.reach_km
+        weights = np.array([self.supports[friends[j].faction] for j in nearest]) * in_reach
+        weights = weights * np.array([2.0 if model.engaged_today(u) else 1.0 for u in targets])
+        strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)
+        urban = tmap.terrain[tk] == Terrain.URBAN
+        killed = air_support.fighters_killed(strikes, urban, rules)
+        for unit, n, dead in zip(targets, strikes, killed):
+            if n > 0:
+                unit.suffer(dead, rules.morale_per_strike * n)
+                model.record_strike(self.arm, unit.k, unit.faction, int(n))
+        model.civilian_harm += air_support.civilian_harm(strikes, tmap.population[tk], rules)

@@ -1,0 +1,200 @@
+"""A faction's commander: picks each unit's objective and posture every morning.
+
+Attackers (SAA, SDF, ISF) send units to the open objective that scores best on
+weight over distance, spreading them so one objective does not soak up every unit;
+units that are hurt or demoralised fall back toward their supply sources. ISIS
+garrisons hold; its mobile units counter-attack weak enemy units within reach,
+otherwise fall back on the places it most wants to keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from mesa import Agent
+
+from simulation.factions import Faction, Posture
+from simulation.rules import movement
+
+DISTANCE_SCALE_KM = 200.0  # an objective this far away scores half its weight
+SPREAD_FIGHTERS = 3000.0  # each this many fighters sent to an objective halves its pull
+MOP_UP_TARGETS = 8  # front cells sampled as objectives once no named place is left to take
+
+
+@dataclass
+class Objective:
+    """A place a commander wants, on the grid."""
+
+    name: str
+    cell: int
+    weight: float
+
+
+@dataclass
+class RoutePlan:
+    """Today's step costs and distance fields toward a set of target cells."""
+
+    targets: np.ndarray
+    fields: np.ndarray
+    costs: np.ndarray
+    tmap: object
+
+    def __post_init__(self):
+        self._row = {int(t): i for i, t in enumerate(self.targets)}
+
+    def distance(self, target: int, k: int) -> float:
+        """Least cost (km) from cell k to a target cell."""
+        return float(self.fields[self._row[target], k])
+
+    def next_hop(self, target: int, k: int) -> int:
+        """Next cell from k toward a target (-1 when there or stuck)."""
+        return movement.next_hop(self.tmap, self.costs, self.fields[self._row[target]], k)
+
+
+class Commander(Agent):
+    """Plans the day for one faction's units."""
+
+    def __init__(self, model, faction: Faction, objectives: list[Objective], source_cells: np.ndarray):
+        """Args:
+            faction: the side it commands.
+            objectives: places it wants, with weights (for ISIS: places to keep).
+            source_cells: flat indices of its supply sources.
+        """
+        super().__init__(model)
+        self.faction = faction
+        self.objectives = objectives
+        self.source_cells = np.asarray(source_cells, dtype=np.int64)
+        self.route: RoutePlan | None = None
+
+    @property
+    def units(self):
+        """This faction's units."""
+        return self.model.units_of(self.faction)
+
+    def plan(self) -> None:
+        """Set every unit's objective and posture, and the routes to reach them."""
+        model = self.model
+        costs = movement.step_costs(model.theatre, model.control, int(self.faction),
+                                    model.hostile[self.faction], model.may_take[self.faction], model.rules.movement, model.terrain_cost)
+        strikes = self._counterattack_targets() if self.faction == Faction.ISIS else {}
+        targets = np.unique(np.concatenate([
+            [o.cell for o in self._candidates()], self.source_cells, list(strikes.values()),
+            [u.objective for u in self.units if u.tied and u.objective >= 0],
+        ]).astype(np.int64))
+        fields = movement.distance_fields(model.theatre, costs, targets)
+        self.route = RoutePlan(targets, fields, costs, model.theatre)
+        if self.faction == Faction.ISIS:
+            self._plan_defence(strikes)
+        else:
+            self._plan_offensive()
+
+    def _candidates(self) -> list[Objective]:
+        """Objectives still to take (attackers) or to keep (ISIS); never empty if any exist."""
+        control = self.model.control
+        if self.faction == Faction.ISIS:
+            held = [o for o in self.objectives if control[o.cell] == Faction.ISIS]
+            return held or self.objectives
+        # Open: held by an enemy, or held but cut off (a besieged place is one to relieve).
+        open_ = [o for o in self.objectives if self.model.is_hostile(self.faction, control[o.cell])
+                 or (control[o.cell] == self.faction and not self.model.supplied_at(self.faction, o.cell))]
+        return open_ or self.model.hostile_places(self.faction) or self._front()
+
+    def _front(self) -> list[Objective]:
+        """With no place left to take: enemy cells next to own ground, as mop-up objectives."""
+        model = self.model
+        nb = model.theatre.neighbours
+        enemy = model.hostile[self.faction][model.control] & model.may_take[self.faction]
+        touching = ((model.control[np.where(nb >= 0, nb, 0)] == self.faction) & (nb >= 0)).any(axis=1)
+        cells = np.flatnonzero(enemy & touching)
+        step = max(1, cells.size // MOP_UP_TARGETS)
+        return [Objective("front", int(k), 0.1) for k in cells[::step]]
+
+    def _must_fall_back(self, unit) -> bool:
+        rules = self.model.rules
+        weak = unit.strength < rules.command.withdraw_below_strength * unit.establishment
+        shaken = unit.morale < 1.5 * rules.morale.break_morale
+        return (weak or shaken) and self.model.is_supplied(unit)
+
+    def _nearest(self, unit, cells) -> int:
+        cells = [int(c) for c in cells]
+        if not cells:
+            return -1
+        dists = [self.route.distance(c, unit.k) for c in cells]
+        best = int(np.argmin(dists))
+        return cells[best] if np.isfinite(dists[best]) else -1
+
+    def _plan_offensive(self) -> None:
+        rules = self.model.rules.command
+        candidates = self._candidates()
+        sent = {o.cell: 0.0 for o in candidates}
+        for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
+            if unit.tied:
+                unit.posture = Posture.HOLD
+            elif self._must_fall_back(unit):
+                unit.posture, unit.objective = Posture.WITHDRAW, self._nearest(unit, self.source_cells)
+            else:
+                best, score = -1, 0.0
+                for o in candidates:
+                    dist = self.route.distance(o.cell, unit.k)
+                    s = o.weight / (1 + dist / DISTANCE_SCALE_KM) / (1 + sent[o.cell] / SPREAD_FIGHTERS)
+                    if np.isfinite(dist) and s > score:
+                        best, score = o.cell, s
+                if best >= 0:
+                    sent[best] += unit.strength
+                ready = unit.morale >= rules.attack_min_morale and unit.supply >= rules.attack_min_supply
+                unit.objective = best
+                unit.posture = Posture.ATTACK if ready and best >= 0 else Posture.HOLD
+        self._wait_for_odds(sent)
+
+    def _wait_for_odds(self, sent: dict[int, float]) -> None:
+        """Units bound for an objective assemble instead of attacking until the odds are good.
+
+        An objective is attacked once the fighters sent to it outnumber the enemy
+        within reach of it by the attack force ratio; until then its units move up
+        through their own ground and wait at the front.
+        """
+        model, rules = self.model, self.model.rules.command
+        for cell, fighters in sent.items():
+            enemy = model.enemy_strength_near(cell, self.faction, rules.counterattack_reach_km)
+            if fighters < rules.attack_force_ratio * enemy:
+                for unit in self.units:
+                    if unit.objective == cell and unit.posture == Posture.ATTACK:
+                        unit.posture = Posture.ASSEMBLE
+
+    def _counterattack_targets(self) -> dict[int, int]:
+        """For each mobile ISIS unit, the cell of a weak enemy unit within reach (if any)."""
+        model = self.model
+        rules = model.rules.command
+        enemies = [u for u in model.all_units() if u.faction != Faction.ISIS]
+        if not enemies:
+            return {}
+        ex = np.array([model.theatre.x_km[u.k] for u in enemies])
+        ey = np.array([model.theatre.y_km[u.k] for u in enemies])
+        es = np.array([u.strength for u in enemies])
+        chosen = {}
+        for unit in self.units:
+            if unit.tied or unit.morale < 0.5 or not model.is_supplied(unit):
+                continue
+            d = np.hypot(ex - model.theatre.x_km[unit.k], ey - model.theatre.y_km[unit.k])
+            ok = (d <= rules.counterattack_reach_km) & (es * rules.counterattack_ratio < unit.strength)
+            if ok.any():
+                chosen[unit.unique_id] = enemies[int(np.argmin(np.where(ok, es, np.inf)))].k
+        return chosen
+
+    def _plan_defence(self, strikes: dict[int, int]) -> None:
+        keep = self._candidates()
+        sent = {o.cell: 0.0 for o in keep}
+        for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
+            if unit.tied and self.model.control[unit.objective] == Faction.ISIS:
+                unit.posture = Posture.HOLD
+            elif unit.unique_id in strikes:
+                unit.posture, unit.objective = Posture.ATTACK, strikes[unit.unique_id]
+            else:
+                # Fall back on (or stay at) the best place still held, weight over distance.
+                scores = [o.weight / (1 + self.route.distance(o.cell, unit.k) / DISTANCE_SCALE_KM)
+                          / (1 + sent[o.cell] / SPREAD_FIGHTERS) for o in keep]
+                unit.objective = keep[int(np.argmax(scores))].cell
+                sent[unit.objective] += unit.strength
+                unit.tied = False
+                unit.posture = Posture.HOLD if unit.k == unit.objective else Posture.WITHDRAW

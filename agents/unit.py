@@ -1,0 +1,99 @@
+"""A ground formation: a few hundred to a few thousand fighters on one hex cell."""
+
+from __future__ import annotations
+
+from mesa.discrete_space import CellAgent
+
+from simulation.factions import Faction, Posture
+
+
+class Unit(CellAgent):
+    """A ground unit of one faction.
+
+    Attributes:
+        name: the formation's name from the scenario.
+        faction: its side.
+        strength: fighters, never negative.
+        establishment: full strength, fighters (what reinforcement tops it up to).
+        morale: 0-1; below the break threshold the unit gives way.
+        supply: 0-1; falls while cut off from its faction's sources.
+        posture: HOLD, ATTACK or WITHDRAW, set daily by its commander.
+        objective: flat index of the cell it is heading for or holding (-1 none).
+        tied: True if the scenario ties it to its objective (garrisons).
+        air_supplied: supplied by air when cut off (besieged garrisons).
+        progress_km: movement earned but not yet spent on a costly step, km.
+    """
+
+    def __init__(self, model, cell, *, name: str, faction: Faction, strength: float,
+                 morale: float, supply: float, posture: Posture, objective: int,
+                 tied: bool, air_supplied: bool):
+        super().__init__(model)
+        self.cell = cell
+        self.name = name
+        self.faction = faction
+        self.strength = float(strength)
+        self.establishment = float(strength)
+        self.morale = float(morale)
+        self.supply = float(supply)
+        self.posture = posture
+        self.objective = int(objective)
+        self.tied = tied
+        self.air_supplied = air_supplied
+        self.progress_km = 0.0
+
+    @property
+    def k(self) -> int:
+        """Flat index of the cell it stands on."""
+        col, row = self.cell.coordinate
+        return col * self.model.theatre.height + row
+
+    @property
+    def quality(self) -> float:
+        """Fighting quality 0-1 from morale and supply (a starving unit fights at half)."""
+        return self.morale * (0.5 + 0.5 * self.supply)
+
+    def move_to_index(self, k: int) -> None:
+        """Step to the cell with flat index ``k``."""
+        self.cell = self.model.grid[self.model.theatre.coordinate(k)]
+
+    def march(self) -> None:
+        """Walk down the commander's distance field toward the objective.
+
+        Friendly steps are taken while movement lasts; an empty hostile cell is
+        taken on the way; a hostile cell with enemy units in it stops the march
+        and is declared as today's attack.
+        """
+        model = self.model
+        if self.posture == Posture.HOLD or self.objective < 0:
+            self.progress_km = 0.0
+            return
+        plan = model.commanders[self.faction].route
+        costs = plan.costs
+        self.progress_km += model.march_budget_km(self)
+        k = self.k
+        while (nxt := plan.next_hop(self.objective, k)) >= 0:
+            cost = costs[k, model.theatre.slot(k, nxt)]
+            if self.progress_km < cost:
+                return
+            if model.is_hostile(self.faction, model.control[nxt]):
+                if self.posture != Posture.ATTACK:
+                    break
+                if model.enemy_units_in(nxt, self.faction):
+                    model.declare_attack(self, nxt, k)
+                    break
+                model.take_cells(nxt, self.faction)
+            self.progress_km -= cost
+            self.move_to_index(nxt)
+            k = nxt
+        self.progress_km = 0.0
+
+    def suffer(self, fighters: float, morale_hit: float) -> float:
+        """Lose fighters (never below zero) and morale; returns the fighters lost."""
+        lost = min(self.strength, max(0.0, fighters))
+        self.strength -= lost
+        self.morale = max(0.0, self.morale - morale_hit)
+        self.model.manpower[self.faction] -= lost
+        return lost
+
+    def __repr__(self) -> str:
+        return f"Unit({self.name!r}, {self.faction.name}, {self.strength:.0f} fighters)"

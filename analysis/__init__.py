@@ -1,0 +1,1 @@
+"""Analysis of model runs: plots, and later sweeps and validation against history."""

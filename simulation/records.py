@@ -1,0 +1,92 @@
+"""The day's figures and the event log, as tidy tables.
+
+The daily figures go through Mesa's ``DataCollector`` (one table row per faction per
+day, and one per faction and governorate); events and air strikes are plain lists
+of records. All three come out as pandas DataFrames with calendar dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from mesa import DataCollector
+
+from simulation.factions import Faction
+
+DAILY_COLUMNS = ["date", "step", "faction", "area_km2", "cells", "population", "strength",
+                 "units", "manoeuvre", "garrison_need", "overstretch", "morale", "supply"]
+GOVERNORATE_COLUMNS = ["date", "step", "faction", "governorate", "area_km2", "cells", "population"]
+EVENT_COLUMNS = ["date", "step", "event", "place", "faction", "detail"]
+STRIKE_COLUMNS = ["date", "step", "air_arm", "lat", "lon", "target_faction", "strikes"]
+
+
+def make_datacollector() -> DataCollector:
+    """A DataCollector with the model-level series and the two tidy tables."""
+    return DataCollector(
+        model_reporters={
+            "isis_area_km2": lambda m: m.area_held(Faction.ISIS),
+            "incidents": lambda m: m.deconfliction.incidents,
+            "civilian_harm": lambda m: m.civilian_harm,
+        },
+        tables={"daily": DAILY_COLUMNS, "governorate": GOVERNORATE_COLUMNS},
+    )
+
+
+def record_day(model) -> None:
+    """Add today's rows: per faction, and per faction and governorate."""
+    tmap, dc = model.theatre, model.datacollector
+    date = model.date.isoformat()
+    control = np.where(tmap.in_theatre, model.control, -1)
+    nf = len(Faction)
+    area = np.bincount(control + 1, weights=tmap.cell_area_km2, minlength=nf + 1)[1:]
+    cells = np.bincount(control + 1, minlength=nf + 1)[1:]
+    people = np.bincount(control + 1, weights=tmap.population, minlength=nf + 1)[1:]
+    for f in Faction:
+        units = model.units_of(f)
+        strength = sum(u.strength for u in units)
+        weights = np.array([u.strength for u in units]) if units else np.zeros(0)
+        mean = (lambda attr: float(np.average([getattr(u, attr) for u in units], weights=weights))
+                if weights.sum() > 0 else 0.0)
+        dc.add_table_row("daily", {
+            "date": date, "step": model.steps, "faction": f.name,
+            "area_km2": float(area[f]), "cells": int(cells[f]), "population": float(people[f]),
+            "strength": float(model.manpower[f]), "units": float(strength),
+            "manoeuvre": float(model.manoeuvre[f]), "garrison_need": float(model.garrison_total[f]),
+            "overstretch": float(model.overstretch[f]), "morale": mean("morale"), "supply": mean("supply"),
+        })
+    # Per governorate: one bincount over (faction, governorate) pairs.
+    ng = len(tmap.governorate_names)
+    key = np.where(tmap.in_theatre, model.control.astype(np.int64) * ng + tmap.governorate, -1)
+    g_area = np.bincount(key + 1, weights=tmap.cell_area_km2, minlength=nf * ng + 1)[1:]
+    g_cells = np.bincount(key + 1, minlength=nf * ng + 1)[1:]
+    g_people = np.bincount(key + 1, weights=tmap.population, minlength=nf * ng + 1)[1:]
+    for f in Faction:
+        for g, name in enumerate(tmap.governorate_names):
+            i = int(f) * ng + g
+            dc.add_table_row("governorate", {
+                "date": date, "step": model.steps, "faction": f.name, "governorate": name,
+                "area_km2": float(g_area[i]), "cells": int(g_cells[i]), "population": float(g_people[i]),
+            })
+    dc.collect(model)
+
+
+def as_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of records with ``date`` parsed as a calendar date."""
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    if "date" in frame:
+        frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def table_frame(model, name: str) -> pd.DataFrame:
+    """A DataCollector table with ``date`` parsed."""
+    frame = model.datacollector.get_table_dataframe(name)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def day_of(start: dt.date, step: int) -> dt.date:
+    """Calendar date of a step (step 0 is the start date)."""
+    return start + dt.timedelta(days=int(step))

@@ -1,0 +1,56 @@
+"""Overstretch: holding ground costs fighters, and thin garrisons invite insurgency.
+
+Every held cell needs a garrison that grows with its area and, more, with its
+people and how hostile they are to the holder (the SDF in Arab-majority towns, per
+the July 2017 reporting). Fixed commitments elsewhere come off the top; what is
+left after garrisons is the manoeuvre force. The overstretch ratio is garrison
+need over the fighters available for it: past 1, offensives slow, morale falls,
+and thinly held cells near ISIS ground can flip back to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.scenario import OverstretchRules
+from simulation.theatre import Community, TheatreMap
+
+
+def hostility_layer(tmap: TheatreMap, faction_name: str, params: OverstretchRules) -> np.ndarray:
+    """How hostile each cell's population is to a faction (1 = ordinary)."""
+    table = params.hostility[faction_name]
+    by_code = np.array([table[c.name.lower()] for c in Community])
+    return by_code[tmap.community]
+
+
+def garrison_need(tmap: TheatreMap, hostility: np.ndarray, params: OverstretchRules) -> np.ndarray:
+    """Fighters each cell would need as garrison if the faction held it."""
+    return (params.garrison_per_km2 * tmap.cell_area_km2
+            + params.garrison_per_1000_people * tmap.population / 1000.0 * hostility)
+
+
+def overstretch_ratio(need: float, manpower: float, fixed_commitment: float) -> float:
+    """Garrison need over the fighters left after fixed commitments (inf if none left)."""
+    available = manpower - fixed_commitment
+    if available <= 0:
+        return float("inf") if need > 0 else 0.0
+    return need / available
+
+
+def offensive_tempo(ratio: float, params: OverstretchRules) -> float:
+    """Share of normal movement an offensive keeps under overstretch (1 below ratio 1)."""
+    return 1.0 / max(1.0, ratio) ** params.stall_exponent
+
+
+def insurgency_flips(held_by_stretched: np.ndarray, shortfall: np.ndarray, hostility: np.ndarray,
+                     near_isis: np.ndarray, rng: np.random.Generator, params: OverstretchRules) -> np.ndarray:
+    """Cells that rise for ISIS today.
+
+    Args:
+        held_by_stretched: bool per cell, held by a faction short of garrisons and empty of units.
+        shortfall: per cell, the holder's unmet share of garrison need (0-1).
+        hostility: per cell, the population's hostility to its holder.
+        near_isis: bool per cell, within reach of ISIS ground (its cells can reinfiltrate).
+    """
+    p = params.insurgency_rate * shortfall * hostility
+    return held_by_stretched & near_isis & (rng.random(p.size) < p)

@@ -1,0 +1,58 @@
+"""Supply traced from each faction's sources through the ground it holds.
+
+A cell is supplied when a chain of the faction's own cells links it to one of its
+sources. Ground cut off is besieged: units there lose supply day by day (slowly if
+supplied by air, as the Deir ez-Zor garrison was for three years) and fight worse.
+When a besieged pocket links up with its side again the siege is broken.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from simulation.theatre import TheatreMap
+
+
+def held_components(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
+    """Label of the connected piece of one holder's ground each cell belongs to.
+
+    Neighbouring cells with the same holder are linked, so one labelling serves
+    every faction: two cells share a label only if the same faction holds a chain
+    between them.
+    """
+    nb = tmap.neighbours
+    src, slot = np.nonzero(nb >= 0)
+    dst = nb[src, slot]
+    keep = control[src] == control[dst]
+    graph = csr_matrix((np.ones(keep.sum(), dtype=np.int8), (src[keep], dst[keep])),
+                       shape=(tmap.n_cells, tmap.n_cells))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+def supply_connected(labels: np.ndarray, held: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
+    """Cells of a faction's ground (``held``) linked to any of its sources it holds."""
+    source_cells = np.asarray(source_cells, dtype=np.int64)
+    source_labels = labels[source_cells[held[source_cells]]]
+    return held & np.isin(labels, source_labels)
+
+
+def pockets_relieved(was_besieged: np.ndarray, was_labels: np.ndarray, supplied: np.ndarray) -> list[np.ndarray]:
+    """Pockets besieged yesterday with any cell supplied today: one cell array per pocket."""
+    relieved = was_besieged & supplied
+    return [np.flatnonzero(was_besieged & (was_labels == lab)) for lab in np.unique(was_labels[relieved])]
+
+
+def pockets_formed(was_supplied: np.ndarray, besieged: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """Pockets besieged today that held cells supplied yesterday: one cell array per pocket."""
+    cut = besieged & was_supplied
+    return [np.flatnonzero(besieged & (labels == lab)) for lab in np.unique(labels[cut])]
+
+
+def update_supply(supply: np.ndarray, connected: np.ndarray, air_supplied: np.ndarray,
+                  decay: float, air_decay: float, recovery: float) -> np.ndarray:
+    """Units' supply level (0-1) after a day connected or cut off."""
+    cut_rate = np.where(air_supplied, air_decay, decay)
+    return np.clip(np.where(connected, supply + recovery, supply - cut_rate), 0.0, 1.0)

@@ -1,0 +1,298 @@
+"""The hex grid laid over the theatre, and its fixed per-cell layers.
+
+Cells are indexed two ways: Mesa's ``(col, row)`` coordinate, and a flat index
+``k = col * height + row`` (C order of a ``(width, height)`` array, the layout of
+Mesa's property layers) used by every vectorised rule. Centres follow Mesa's
+``HexGrid`` neighbour layout ("odd rows shifted left"):
+``x = d * (col - 0.5 * (row % 2))``, ``y = d * sqrt(3)/2 * row`` in km of the
+equal-area projection, where ``d`` is the cell size (centre to centre).
+Mesa's own ``cell.position`` is not used for geography (mesa#2631).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from mesa.discrete_space import HexGrid
+from shapely.geometry import LineString, Point, box
+from shapely.ops import split
+
+from simulation.geography import Geography, load_geography, project, project_geometry, unproject
+
+SQRT3 = np.sqrt(3.0)
+
+# Rural population density (people per km2) away from the named places. Assumption:
+# the Euphrates/Khabur/Tigris valleys hold most of the rural population; the steppe
+# and desert very little. Named places carry their own pre-war populations.
+RURAL_DENSITY_VALLEY = 100.0
+RURAL_DENSITY_STEPPE = 6.0
+# A cell is river valley if its centre lies this close to a river (km), or within
+# 0.6 of a cell, whichever is larger (so that the valley is continuous on any grid).
+VALLEY_HALF_WIDTH_KM = 6.0
+# Places with at least this many people make their cell urban terrain.
+URBAN_MIN_POPULATION = 30_000
+# A rural cell takes the majority community of the nearest place within this range.
+COMMUNITY_REACH_KM = 60.0
+
+
+class Terrain(IntEnum):
+    """Terrain of a cell, as it matters for movement and combat."""
+
+    DESERT = 0
+    RIVER_VALLEY = 1
+    URBAN = 2
+
+
+class Community(IntEnum):
+    """Majority community of a cell's population."""
+
+    ARAB = 0
+    KURDISH = 1
+    MIXED = 2
+
+
+class Country(IntEnum):
+    """Country of a cell; NONE for grid cells outside the theatre."""
+
+    NONE = 0
+    SYRIA = 1
+    IRAQ = 2
+
+
+@dataclass(frozen=True, eq=False)
+class TheatreMap:
+    """Fixed per-cell arrays of the theatre at one cell size (flat index ``k``)."""
+
+    cell_km: float
+    width: int
+    height: int
+    x_km: np.ndarray
+    y_km: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    in_theatre: np.ndarray  # bool
+    country: np.ndarray  # int8, Country
+    governorate: np.ndarray  # int16 index into governorate_names, -1 outside
+    governorate_names: tuple[str, ...]
+    terrain: np.ndarray  # int8, Terrain
+    population: np.ndarray  # float, people
+    community: np.ndarray  # int8, Community
+    bank: np.ndarray  # int8: +1 north/east of the Euphrates, -1 south/west
+    place: np.ndarray  # int16 index into geography.places of the largest place, -1 none
+    place_cell: dict[str, int]  # place name -> flat cell index
+    cell_area_km2: np.ndarray  # float; 0 outside the theatre
+    neighbours: np.ndarray  # (n, 6) int32, -1 where none or outside the theatre
+    crosses_river: np.ndarray  # (n, 6) bool: the step to that neighbour crosses a river
+    geography: Geography
+
+    @property
+    def n_cells(self) -> int:
+        """Number of grid cells (inside the theatre or not)."""
+        return self.width * self.height
+
+    @property
+    def hex_area_km2(self) -> float:
+        """Area of one hex cell, km2."""
+        return SQRT3 / 2.0 * self.cell_km**2
+
+    @property
+    def theatre_area_km2(self) -> float:
+        """Total area of the theatre's cells, km2."""
+        return float(self.cell_area_km2.sum())
+
+    def coordinate(self, k: int) -> tuple[int, int]:
+        """Mesa ``(col, row)`` of flat index ``k``."""
+        return int(k) // self.height, int(k) % self.height
+
+    def slot(self, k: int, neighbour: int) -> int:
+        """Which of cell k's six neighbour slots holds ``neighbour``."""
+        return int(np.flatnonzero(self.neighbours[k] == neighbour)[0])
+
+    def nearest_cell(self, lon: float, lat: float, country: Country | None = None) -> int:
+        """Flat index of the theatre cell nearest to a point (optionally in one country)."""
+        x, y = project(lon, lat)
+        mask = self.in_theatre if country is None else self.in_theatre & (self.country == country)
+        d2 = np.where(mask, (self.x_km - x) ** 2 + (self.y_km - y) ** 2, np.inf)
+        return int(np.argmin(d2))
+
+    def cells_within(self, k: int, radius_km: float) -> np.ndarray:
+        """Flat indices of theatre cells whose centres lie within ``radius_km`` of cell k."""
+        d2 = (self.x_km - self.x_km[k]) ** 2 + (self.y_km - self.y_km[k]) ** 2
+        return np.flatnonzero(self.in_theatre & (d2 <= radius_km**2))
+
+    def side_of_line(self, line_lonlat: LineString) -> np.ndarray:
+        """+1 for cells on the north-east side of a line across the theatre, -1 otherwise."""
+        return _side_of_line(self, line_lonlat)
+
+    def hex_vertices(self, k) -> tuple[np.ndarray, np.ndarray]:
+        """Lon/lat of the six corners of cells ``k`` (arrays shaped (len(k), 6))."""
+        angles = np.radians(30.0 + 60.0 * np.arange(6))
+        radius = self.cell_km / SQRT3
+        x = self.x_km[np.atleast_1d(k), None] + radius * np.cos(angles)
+        y = self.y_km[np.atleast_1d(k), None] + radius * np.sin(angles)
+        return unproject(x, y)
+
+
+def neighbour_offsets(row: int) -> list[tuple[int, int]]:
+    """Mesa HexGrid's neighbour offsets ``(dcol, drow)`` for a cell in ``row``."""
+    if row % 2:
+        return [(-1, -1), (0, -1), (-1, 0), (1, 0), (-1, 1), (0, 1)]
+    return [(0, -1), (1, -1), (-1, 0), (1, 0), (0, 1), (1, 1)]
+
+
+@lru_cache(maxsize=8)
+def theatre_map(cell_km: float = 10.0) -> TheatreMap:
+    """Build (once per cell size) the fixed layers of the theatre grid."""
+    if not 2.0 <= cell_km <= 50.0:
+        raise ValueError(f"cell size must be between 2 and 50 km, got {cell_km}")
+    geo = load_geography()
+    outline = project_geometry(geo.theatre_outline)
+    xmin, ymin, xmax, ymax = outline.bounds
+    d = float(cell_km)
+    width = int(np.ceil((xmax - xmin) / d)) + 2
+    height = int(np.ceil((ymax - ymin) / (d * SQRT3 / 2))) + 2
+    col, row = np.meshgrid(np.arange(width), np.arange(height), indexing="ij")
+    col, row = col.ravel(), row.ravel()
+    x = xmin - d / 2 + d * (col - 0.5 * (row % 2))
+    y = ymin - d / 2 + d * SQRT3 / 2 * row
+    lon, lat = unproject(x, y)
+
+    names = tuple(geo.governorates)
+    governorate = np.full(col.size, -1, dtype=np.int16)
+    for i, name in enumerate(names):
+        inside = shapely.contains_xy(outline.intersection(project_geometry(geo.governorates[name])), x, y)
+        governorate[inside & (governorate < 0)] = i
+    in_theatre = governorate >= 0
+    country = np.zeros(col.size, dtype=np.int8)
+    for i, name in enumerate(names):
+        country[governorate == i] = Country.SYRIA if geo.countries[name] == "Syria" else Country.IRAQ
+
+    neighbours = _neighbours(width, height, in_theatre)
+    rivers = shapely.union_all([project_geometry(r) for r in geo.rivers.values()])
+    shapely.prepare(rivers)
+    src, slot = np.nonzero(neighbours >= 0)
+    dst = neighbours[src, slot]
+    segments = shapely.linestrings(np.stack([np.column_stack([x[src], y[src]]),
+                                             np.column_stack([x[dst], y[dst]])], axis=1))
+    crosses_river = np.zeros(neighbours.shape, dtype=bool)
+    crosses_river[src, slot] = shapely.intersects(segments, rivers)
+
+    points = shapely.points(x, y)
+    valley = in_theatre & (shapely.distance(points, rivers) <= max(VALLEY_HALF_WIDTH_KM, 0.6 * d))
+    place_cell, place, population = _place_layers(geo, x, y, in_theatre, country, d)
+    terrain = np.where(valley, Terrain.RIVER_VALLEY, Terrain.DESERT).astype(np.int8)
+    urban_places = [i for i, p in enumerate(geo.places) if p.population >= URBAN_MIN_POPULATION]
+    terrain[[place_cell[geo.places[i].name] for i in urban_places]] = Terrain.URBAN
+    cell_area = np.where(in_theatre, SQRT3 / 2 * d * d, 0.0)
+    rural_density = np.where(valley, RURAL_DENSITY_VALLEY, RURAL_DENSITY_STEPPE)
+    population = population + np.where(in_theatre, rural_density * cell_area, 0.0)
+
+    tmap = TheatreMap(
+        cell_km=d, width=width, height=height, x_km=x, y_km=y, lon=lon, lat=lat,
+        in_theatre=in_theatre, country=country, governorate=governorate,
+        governorate_names=names, terrain=terrain, population=population,
+        community=_community(geo, x, y, in_theatre), bank=np.zeros(col.size, np.int8),
+        place=place, place_cell=place_cell, cell_area_km2=cell_area, neighbours=neighbours,
+        crosses_river=crosses_river, geography=geo,
+    )
+    tmap.bank[:] = _side_of_line(tmap, geo.rivers["Euphrates"])
+    for arr in (x, y, lon, lat, in_theatre, country, governorate, terrain, population,
+                tmap.community, tmap.bank, place, cell_area, neighbours, crosses_river):
+        arr.setflags(write=False)  # shared between models through the cache
+    return tmap
+
+
+def _neighbours(width: int, height: int, in_theatre: np.ndarray) -> np.ndarray:
+    """(n, 6) flat indices of each theatre cell's neighbours, -1 where none."""
+    col, row = np.divmod(np.arange(width * height), height)
+    out = np.full((width * height, 6), -1, dtype=np.int32)
+    for parity in (0, 1):
+        sel = (row % 2) == parity
+        for j, (dc, dr) in enumerate(neighbour_offsets(parity)):
+            c, r = col[sel] + dc, row[sel] + dr
+            ok = (c >= 0) & (c < width) & (r >= 0) & (r < height)
+            k = np.where(ok, c * height + r, -1)
+            k[ok] = np.where(in_theatre[k[ok]], k[ok], -1)
+            out[np.flatnonzero(sel), j] = k
+    out[~in_theatre] = -1
+    return out
+
+
+def _place_layers(geo, x, y, in_theatre, country, d):
+    """Cell of each place (nearest theatre cell of its own country), and per-cell layers."""
+    place = np.full(x.size, -1, dtype=np.int16)
+    population = np.zeros(x.size)
+    place_cell: dict[str, int] = {}
+    best_pop = np.full(x.size, -1.0)
+    for i, p in enumerate(geo.places):
+        px, py = project(p.lon, p.lat)
+        code = Country.SYRIA if p.country == "Syria" else Country.IRAQ
+        d2 = np.where(in_theatre & (country == code), (x - px) ** 2 + (y - py) ** 2, np.inf)
+        k = int(np.argmin(d2))
+        place_cell[p.name] = k
+        population[k] += p.population
+        if p.population > best_pop[k]:
+            best_pop[k], place[k] = p.population, i
+    return place_cell, place, population
+
+
+def _community(geo, x, y, in_theatre) -> np.ndarray:
+    """Majority community of each cell: that of the nearest populated place in reach."""
+    populated = [p for p in geo.places if p.population > 0]
+    px, py = project(np.array([p.lon for p in populated]), np.array([p.lat for p in populated]))
+    d2 = (x[:, None] - px[None, :]) ** 2 + (y[:, None] - py[None, :]) ** 2
+    nearest = np.argmin(d2, axis=1)
+    codes = np.array([Community[p.community.upper()] for p in populated], dtype=np.int8)
+    in_reach = d2[np.arange(x.size), nearest] <= COMMUNITY_REACH_KM**2
+    return np.where(in_theatre & in_reach, codes[nearest], Community.ARAB).astype(np.int8)
+
+
+def _side_of_line(tmap: TheatreMap, line_lonlat: LineString) -> np.ndarray:
+    """+1 north-east of a line that crosses the theatre, -1 south-west.
+
+    The line is extended straight past both ends until it leaves the theatre's
+    box, then splits the box in two; the half holding the theatre's north-east
+    corner is +1.
+    """
+    line = project_geometry(line_lonlat)
+    coords = np.asarray(line.coords)
+    far = 5000.0
+
+    def extend(p, q):  # from q through p, on past p
+        v = p - q
+        return p + far * v / np.linalg.norm(v)
+
+    coords = np.vstack([extend(coords[0], coords[1]), coords, extend(coords[-1], coords[-2])])
+    pad = far / 5  # the extended line runs right through this box
+    bx = box(tmap.x_km.min() - pad, tmap.y_km.min() - pad, tmap.x_km.max() + pad, tmap.y_km.max() + pad)
+    halves = list(split(bx, LineString(coords)).geoms)
+    if len(halves) < 2:
+        raise ValueError("the line does not divide the theatre in two")
+    ne = Point(*project(44.5, 37.4))
+    ne_half = max(halves, key=lambda h: -h.distance(ne))
+    side = np.where(shapely.contains_xy(ne_half, tmap.x_km, tmap.y_km), 1, -1).astype(np.int8)
+    # A town's cell takes the town's side, though the cell's centre may lie across
+    # the river from it (Raqqa is on the north bank, 2 km from the water).
+    for p in tmap.geography.places:
+        side[tmap.place_cell[p.name]] = 1 if ne_half.contains(Point(*project(p.lon, p.lat))) else -1
+    return side
+
+
+def make_hex_grid(tmap: TheatreMap, random=None) -> HexGrid:
+    """A Mesa HexGrid over the theatre carrying the fixed layers as property layers."""
+    grid = HexGrid((tmap.width, tmap.height), torus=False, random=random)
+    layers = {
+        "in_theatre": tmap.in_theatre, "country": tmap.country,
+        "governorate": tmap.governorate, "terrain": tmap.terrain,
+        "population": tmap.population, "community": tmap.community, "bank": tmap.bank,
+        "place": tmap.place, "cell_area_km2": tmap.cell_area_km2,
+    }
+    for name, values in layers.items():
+        default = values.dtype.type(0)
+        layer = grid.create_property_layer(name, default_value=default, dtype=values.dtype.type)
+        layer.data[...] = values.reshape(tmap.width, tmap.height)
+    return grid
