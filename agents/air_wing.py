@@ -53,8 +53,9 @@ class AirWing(Agent):
         strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)
         urban = tmap.terrain[tk] == Terrain.URBAN
         killed = air_support.fighters_killed(strikes, urban, rules)
-        for unit, n, dead in zip(targets, strikes, killed):
+        for unit, n, dead, friend in zip(targets, strikes, killed, nearest):
             if n > 0:
+                model.strikes_for[friends[friend].faction] += int(n)
                 unit.suffer(dead, rules.morale_per_strike * n)
                 model.record_strike(self.arm, unit.k, unit.faction, int(n))
         model.civilian_harm += air_support.civilian_harm(strikes, tmap.population[tk], rules)

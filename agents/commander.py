@@ -76,7 +76,8 @@ class Commander(Agent):
         """Set every unit's objective and posture, and the routes to reach them."""
         model = self.model
         costs = movement.step_costs(model.theatre, model.control, int(self.faction),
-                                    model.hostile[self.faction], model.may_take[self.faction], model.rules.movement, model.terrain_cost)
+                                    model.hostile[self.faction], model.may_take[self.faction], model.rules.movement, model.terrain_cost,
+                                    model.air_cover(self.faction))
         strikes = self._counterattack_targets() if self.faction == Faction.ISIS else {}
         targets = np.unique(np.concatenate([
             [o.cell for o in self._candidates()], self.source_cells, list(strikes.values()),

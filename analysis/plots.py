@@ -61,8 +61,12 @@ def plot_territory(daily: pd.DataFrame, path=None, title: str | None = None) -> 
     ax = fig.add_subplot()
     ax.stackplot(wide.index, *(wide[n] / 1000.0 for n in names), labels=names,
                  colors=[FACTION_COLOURS[n] for n in names], alpha=0.9, linewidth=0)
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    if wide.index.max() - wide.index.min() >= pd.Timedelta(days=60):
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    else:  # under two months: too few month starts to read the time by
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
     ax.set_xlim(wide.index.min(), wide.index.max())
     ax.set_ylim(0, wide.sum(axis=1).max() / 1000.0 * 1.02)
     ax.set_ylabel("area held (thousand km²)")

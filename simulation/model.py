@@ -35,7 +35,8 @@ class ConflictModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int = 1, cell_km: float | None = None):
         super().__init__(rng=seed)
-        self.scenario = scenario
+        # Not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios.
+        self.spec = scenario
         self.rules = scenario.rules
         self.seed = seed
         self.theatre = tmap = theatre_map(float(cell_km or scenario.cell_km))
@@ -62,6 +63,9 @@ class ConflictModel(mesa.Model):
         self.manoeuvre = dict.fromkeys(Faction, 0.0)
         self.overstretch = dict.fromkeys(Faction, 0.0)
         self.civilian_harm = 0.0
+        # Strikes flown in support of each faction on the last day (first day: full budgets).
+        self.strikes_for = {f: sum(a.sorties_per_day * a.strikes_per_sortie for a in (scenario.air.coalition,
+                                   scenario.air.russia) if f.name in a.supports) for f in Faction}
         self.event_log: list[dict] = []
         self.strike_log: list[dict] = []
         self.engagement_log: list[dict] = []
@@ -100,7 +104,7 @@ class ConflictModel(mesa.Model):
 
     def run(self, days: int | None = None) -> ConflictModel:
         """Step to the scenario's end date (or for ``days`` days); returns the model."""
-        for _ in range(self.scenario.days - self.steps if days is None else days):
+        for _ in range(self.spec.days - self.steps if days is None else days):
             self.step()
         return self
 
@@ -139,6 +143,7 @@ class ConflictModel(mesa.Model):
 
     def aircraft_strike(self) -> None:
         """Each air wing flies its day's strikes."""
+        self.strikes_for = dict.fromkeys(Faction, 0)
         for wing in self.air_wings:
             wing.fly()
 
@@ -179,7 +184,7 @@ class ConflictModel(mesa.Model):
     def count_garrisons(self) -> None:
         """Garrison need, manoeuvre force and overstretch; reinforce or drain units; morale."""
         for faction in Faction:
-            spec = self.scenario.faction(faction.key)
+            spec = self.spec.faction(faction.key)
             if self.steps > 0:
                 self.manpower[faction] += spec.recruits_per_day
             held = self.control == faction
@@ -233,7 +238,7 @@ class ConflictModel(mesa.Model):
     @property
     def date(self) -> dt.date:
         """Calendar date of the current step."""
-        return records.day_of(self.scenario.start, self.steps)
+        return records.day_of(self.spec.start, self.steps)
 
     @property
     def daily(self):
@@ -308,6 +313,10 @@ class ConflictModel(mesa.Model):
                 out.append(Objective(p.name, k, 0.2))
         return out
 
+    def air_cover(self, faction: Faction) -> float:
+        """0-1: the close air support a faction had on the last day."""
+        return min(1.0, self.strikes_for[faction] / self.rules.movement.air_cover_strikes)
+
     def enemy_strength_near(self, k: int, faction: Faction, radius_km: float) -> float:
         """Fighters of ``faction``'s enemies in units within ``radius_km`` of cell k."""
         tmap = self.theatre
@@ -369,7 +378,7 @@ class ConflictModel(mesa.Model):
         broke = bool(combat.defender_breaks(a1, d1, defence, morale, rules.combat, rules.morale.break_morale))
         self.engagement_log.append({
             "date": self.date.isoformat(), "step": self.steps, "attacker": faction.name,
-            "defender": Faction(int(self.control[cell])).name,
+            "defender": max(defenders, key=lambda u: u.strength).faction.name if defenders else "",
             "lat": float(self.theatre.lat[cell]), "lon": float(self.theatre.lon[cell]),
             "attackers": float(a0), "defenders": float(d0), "attackers_after": float(a1),
             "defenders_after": float(d1), "defence_broke": broke})

@@ -123,6 +123,8 @@ class MovementRules(Strict):
     urban_cost: Positive = 3.0
     river_crossing_km: NonNegative = 30.0
     zone_of_control_km: Positive = 15.0
+    unsupported_advance_cost: Annotated[float, Field(ge=1.0)] = 1.6
+    air_cover_strikes: Positive = 40.0
 
 
 class CombatRules(Strict):

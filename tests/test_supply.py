@@ -1,0 +1,39 @@
+"""Supply traced through held ground: sieges form and break."""
+
+import numpy as np
+
+from simulation.factions import Faction
+from simulation.rules import supply
+from simulation.theatre import theatre_map
+
+
+def ring_around(tmap, k):
+    return np.unique(tmap.neighbours[k][tmap.neighbours[k] >= 0])
+
+
+def test_a_ringed_pocket_is_cut_off_and_relieved_when_the_ring_breaks():
+    tmap = theatre_map(10.0)
+    control = np.full(tmap.n_cells, int(Faction.SAA), dtype=np.int8)
+    town = tmap.place_cell["Deir ez-Zor"]
+    source = tmap.place_cell["Palmyra"]
+    ring = ring_around(tmap, town)
+    control[ring] = Faction.ISIS
+    held = tmap.in_theatre & (control == Faction.SAA)
+    labels = np.where(held, supply.held_components(tmap, control), -1)
+    connected = supply.supply_connected(labels, held, [source])
+    assert connected[source] and not connected[town]
+    besieged = held & ~connected
+    assert len(supply.pockets_formed(held, besieged, labels)) == 1
+
+    control[ring[0]] = Faction.SAA  # a column breaks through
+    held2 = tmap.in_theatre & (control == Faction.SAA)
+    labels2 = np.where(held2, supply.held_components(tmap, control), -1)
+    connected2 = supply.supply_connected(labels2, held2, [source])
+    relieved = supply.pockets_relieved(besieged, labels, connected2)
+    assert connected2[town] and len(relieved) == 1 and town in relieved[0]
+
+
+def test_units_cut_off_lose_supply_slowly_if_supplied_by_air():
+    level = supply.update_supply(np.array([1.0, 1.0, 0.5]), np.array([False, False, True]),
+                                 np.array([False, True, False]), 0.08, 0.01, 0.25)
+    assert level[0] == 0.92 and level[1] == 0.99 and level[2] == 0.75
