@@ -126,3 +126,13 @@ def test_july_baseline_has_the_campaigns_broad_shape(july):
         assert model.control[raqqa] == Faction.SDF  # Raqqa falls to the SDF
         assert siege_broken_day(model) <= model.steps  # the SAA relieves Deir ez-Zor
         assert model.control[model.theatre.place_cell["Deir ez-Zor"]] == Faction.SAA
+
+
+@pytest.mark.slow
+def test_isis_retakes_ground_where_the_sdf_is_stretched_thin(july):
+    thin = variant(july, **{"sdf.manpower": 30000})
+    regained = 0.0
+    for model in runs(thin, seeds=range(1, 11), cell_km=20):
+        isis = model.daily[model.daily.faction == "ISIS"].area_km2
+        regained += isis.diff().clip(lower=0).sum()  # days on which ISIS's ground grew
+    assert regained > 0
