@@ -43,9 +43,8 @@ class AirWing(Agent):
                    if any(model.hostile[f, u.faction] for f in self.supports) and permitted[u.k]]
         if not friends or not targets or self.strikes_per_day <= 0:
             return
-        fx, fy = tmap.x_km[[u.k for u in friends]], tmap.y_km[[u.k for u in friends]]
         tk = np.array([u.k for u in targets])
-        dist = np.hypot(tmap.x_km[tk, None] - fx[None], tmap.y_km[tk, None] - fy[None])
+        dist = tmap.distance_km(tk, [u.k for u in friends])
         nearest = np.argmin(dist, axis=1)
         in_reach = dist[np.arange(len(targets)), nearest] <= rules.reach_km
         weights = np.array([self.supports[friends[j].faction] for j in nearest]) * in_reach

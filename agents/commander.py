@@ -170,14 +170,13 @@ class Commander(Agent):
         enemies = [u for u in model.all_units() if u.faction != Faction.ISIS]
         if not enemies:
             return {}
-        ex = np.array([model.theatre.x_km[u.k] for u in enemies])
-        ey = np.array([model.theatre.y_km[u.k] for u in enemies])
+        ek = np.array([u.k for u in enemies])
         es = np.array([u.strength for u in enemies])
         chosen = {}
         for unit in self.units:
             if unit.tied or unit.morale < 0.5 or not model.is_supplied(unit):
                 continue
-            d = np.hypot(ex - model.theatre.x_km[unit.k], ey - model.theatre.y_km[unit.k])
+            d = model.theatre.distance_km(unit.k, ek)[0]
             ok = (d <= rules.counterattack_reach_km) & (es * rules.counterattack_ratio < unit.strength)
             if ok.any():
                 chosen[unit.unique_id] = enemies[int(np.argmin(np.where(ok, es, np.inf)))].k

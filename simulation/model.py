@@ -63,9 +63,6 @@ class ConflictModel(mesa.Model):
         self.manoeuvre = dict.fromkeys(Faction, 0.0)
         self.overstretch = dict.fromkeys(Faction, 0.0)
         self.civilian_harm = 0.0
-        # Strikes flown in support of each faction on the last day (first day: full budgets).
-        self.strikes_for = {f: sum(a.sorties_per_day * a.strikes_per_sortie for a in (scenario.air.coalition,
-                                   scenario.air.russia) if f.name in a.supports) for f in Faction}
         self.event_log: list[dict] = []
         self.strike_log: list[dict] = []
         self.engagement_log: list[dict] = []
@@ -74,6 +71,8 @@ class ConflictModel(mesa.Model):
         setup.place_units(self, scenario)
         self.commanders = setup.make_commanders(self, scenario)
         self.air_wings = setup.make_air_wings(self, scenario)
+        # Strikes flown in support of each faction on the last day (first day: full budgets).
+        self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in Faction}
         self._supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
         self._labels = {f: np.full(tmap.n_cells, -1) for f in Faction}
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
@@ -204,10 +203,9 @@ class ConflictModel(mesa.Model):
         sdf = self.units_of(Faction.SDF)
         if not saa or not sdf:
             return
-        tmap, reach = self.theatre, self.rules.deconfliction.contact_km
-        sk, dk = np.array([u.k for u in saa]), np.array([u.k for u in sdf])
-        dist = np.hypot(tmap.x_km[sk, None] - tmap.x_km[None, dk], tmap.y_km[sk, None] - tmap.y_km[None, dk])
-        pairs = np.argwhere(dist <= reach)
+        sk = np.array([u.k for u in saa])
+        dist = self.theatre.distance_km(sk, [u.k for u in sdf])
+        pairs = np.argwhere(dist <= self.rules.deconfliction.contact_km)
         n = deconfliction.roll_incidents(len(pairs), self.rules.deconfliction.incident_rate, self.rng)
         for i, _ in pairs[self.rng.choice(len(pairs), size=n, replace=False)] if n else []:
             self.deconfliction.incidents += 1
@@ -319,9 +317,11 @@ class ConflictModel(mesa.Model):
 
     def enemy_strength_near(self, k: int, faction: Faction, radius_km: float) -> float:
         """Fighters of ``faction``'s enemies in units within ``radius_km`` of cell k."""
-        tmap = self.theatre
-        return sum(u.strength for u in self.all_units() if self.hostile[faction, u.faction]
-                   and np.hypot(tmap.x_km[u.k] - tmap.x_km[k], tmap.y_km[u.k] - tmap.y_km[k]) <= radius_km)
+        enemies = [u for u in self.all_units() if self.hostile[faction, u.faction]]
+        if not enemies:
+            return 0.0
+        near = self.theatre.distance_km(k, [u.k for u in enemies])[0] <= radius_km
+        return float(sum(u.strength for u, ok in zip(enemies, near) if ok))
 
     def area_held(self, faction: Faction) -> float:
         """Area held by a faction, km2."""

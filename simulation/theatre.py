@@ -119,10 +119,10 @@ class TheatreMap:
         d2 = np.where(mask, (self.x_km - x) ** 2 + (self.y_km - y) ** 2, np.inf)
         return int(np.argmin(d2))
 
-    def cells_within(self, k: int, radius_km: float) -> np.ndarray:
-        """Flat indices of theatre cells whose centres lie within ``radius_km`` of cell k."""
-        d2 = (self.x_km - self.x_km[k]) ** 2 + (self.y_km - self.y_km[k]) ** 2
-        return np.flatnonzero(self.in_theatre & (d2 <= radius_km**2))
+    def distance_km(self, a, b) -> np.ndarray:
+        """Distances (km) between the centres of cells ``a`` and ``b``, shaped (len(a), len(b))."""
+        a, b = np.atleast_1d(a), np.atleast_1d(b)
+        return np.hypot(self.x_km[a, None] - self.x_km[None, b], self.y_km[a, None] - self.y_km[None, b])
 
     def side_of_line(self, line_lonlat: LineString) -> np.ndarray:
         """+1 for cells on the north-east side of a line across the theatre, -1 otherwise."""
