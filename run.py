@@ -1,15 +1,19 @@
 """Command line for the 2017 Euphrates campaign model.
 
     python run.py                      # the July 2017 scenario, seed 1, into results/
-    python run.py run SCENARIO [--seed N] [--out DIR] [--cell-km K] [--days N]
+    python run.py run SCENARIO [--seed N] [--out DIR] [--cell-km K] [--days N] [--set KEY=VALUE ...]
+    python run.py validate SCENARIO [SCENARIO ...] [--set KEY=VALUE ...]
+    python run.py schema               # the scenario format as JSON Schema, for editors
+    python run.py calibrate SCENARIO [--seeds N] [--out DIR] [--workers W]   # against the 2017 record
 
 A user's mistake (a missing file, a bad scenario, a negative seed) prints one line
-and exits with code 2, writing nothing.
+per problem, ``run.py: error: ...``, and exits with code 2, writing nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -57,8 +61,15 @@ def _cell_km(text: str) -> float:
     return value
 
 
+def _key_value(text: str) -> tuple[str, str]:
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. sdf.manpower=30000), got '{text}'")
+    return key.strip(), value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (subcommand ``run``; more arrive with later tools)."""
+    """The argument parser: subcommands ``run``, ``validate``, ``schema`` and ``calibrate``."""
     parser = _Parser(prog="run.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario with one seed and write its outputs")
@@ -67,20 +78,51 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default results/)")
     run.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
     run.add_argument("--days", type=_positive_int, default=None, help="days to run (default: to the end date)")
+    validate = sub.add_parser("validate", help="check scenario files and report every problem")
+    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="scenario YAML files")
+    for command in (run, validate):
+        command.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
+                             metavar="KEY=VALUE", help="set a dotted scenario key, value read as YAML "
+                                                       "(e.g. sdf.manpower=30000); repeatable")
+    sub.add_parser("schema", help="print the scenario format as JSON Schema")
+    calibrate = sub.add_parser("calibrate", help="run many seeds and compare the milestones with the 2017 record")
+    calibrate.add_argument("scenario", type=Path, help="scenario YAML file")
+    calibrate.add_argument("--seeds", type=_positive_int, default=20, help="seeds to run (default 20)")
+    calibrate.add_argument("--first-seed", type=_non_negative_int, default=1, help="first seed (default 1)")
+    calibrate.add_argument("--out", type=Path, default=Path("calibration"),
+                           help="output folder (default calibration/)")
+    calibrate.add_argument("--workers", type=_positive_int, default=None,
+                           help="processes to run seeds in (default: one per CPU)")
+    calibrate.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
     return parser
+
+
+def overrides_of(args) -> dict:
+    """The ``--set`` overrides as dotted keys and values (read as YAML; later ones win)."""
+    from simulation.scenario import parse_value
+
+    return {key: parse_value(value, key) for key, value in args.overrides}
+
+
+def build_model(args):
+    """The checked scenario and the model, as ``run`` builds them (nothing is written)."""
+    from simulation import ConflictModel
+    from simulation.validation import check_scenario_file
+
+    scenario = check_scenario_file(args.scenario, overrides_of(args))
+    return ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
 
 
 def command_run(args) -> int:
     """Run one scenario and write its tables, map and plots to ``args.out``."""
-    from analysis.plots import plot_control_map, plot_territory
-    from simulation import ConflictModel, load_scenario
-    from simulation.export import control_geojson, write_csv, write_json
-
     out = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
-    scenario = load_scenario(args.scenario)
-    model = ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
+    model = build_model(args)  # refuses a bad scenario before anything is written
+    scenario = model.spec
+    from analysis.plots import plot_control_map, plot_territory
+    from simulation.export import control_geojson, write_csv, write_json
+
     model.run(days=args.days)
     title = f"{scenario.name} (seed {args.seed})"
     # Write everything into a scratch folder beside the target, then move it in:
@@ -103,8 +145,53 @@ def command_run(args) -> int:
     return 0
 
 
+def command_validate(args) -> int:
+    """Check each scenario file: ``OK  path`` for each valid one, every problem line for the rest."""
+    from simulation.scenario import ScenarioError
+    from simulation.validation import check_scenario_file
+
+    overrides = overrides_of(args)
+    reported, failed = set(), False
+    for path in args.scenarios:
+        try:
+            check_scenario_file(path, overrides)
+            print(f"OK  {path}")
+        except ScenarioError as exc:
+            failed = True
+            for line in exc.problems:  # a base file's problems are reported once
+                if line not in reported:
+                    reported.add(line)
+                    print(f"run.py: error: {line}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def command_schema(args) -> int:
+    """Print the scenario format as JSON Schema."""
+    from simulation.scenario import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def command_calibrate(args) -> int:
+    """Run the seeds and write the calibration report (tables, Markdown, plot) to ``args.out``."""
+    from analysis.calibration import CalibrationError, write_calibration_report
+    from simulation.validation import check_scenario_file
+
+    check_scenario_file(args.scenario)  # refuses a bad scenario before anything runs
+    try:
+        result = write_calibration_report(args.scenario, args.seeds, args.out, workers=args.workers,
+                                          cell_km=args.cell_km, first_seed=args.first_seed)
+    except CalibrationError as exc:
+        raise UsageError(str(exc)) from None
+    met = sum(result.targets.values())
+    print(f"{result.scenario.name}: {args.seeds} seeds -> {args.out}/calibration.md "
+          f"({met} of {len(result.targets)} calibration targets met)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: parse, dispatch, and turn user mistakes into one-line errors."""
+    """Entry point: parse, dispatch, and turn user mistakes into error lines (one per problem)."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         argv = ["run", str(DEFAULT_SCENARIO)]
@@ -112,12 +199,18 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "run":
-            return command_run(args)
+        commands = {"run": command_run, "validate": command_validate, "schema": command_schema,
+                    "calibrate": command_calibrate}
+        if args.command in commands:
+            return commands[args.command](args)
         build_parser().print_help()
         return 2
-    except (UsageError, ScenarioError) as exc:
+    except UsageError as exc:
         print(f"run.py: error: {exc}", file=sys.stderr)
+        return 2
+    except ScenarioError as exc:  # one line per problem
+        for line in exc.problems:
+            print(f"run.py: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("run.py: interrupted; nothing written", file=sys.stderr)
