@@ -52,9 +52,9 @@ class AirWing(Agent):
         strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)
         urban = tmap.terrain[tk] == Terrain.URBAN
         killed = air_support.fighters_killed(strikes, urban, rules)
-        for unit, n, dead, friend in zip(targets, strikes, killed, nearest):
+        for unit, n, dead, friend, urban_k in zip(targets, strikes, killed, nearest, urban):
             if n > 0:
                 model.strikes_for[friends[friend].faction] += int(n)
-                unit.suffer(dead, rules.morale_per_strike * n)
+                unit.suffer(dead, air_support.morale_hit(n, urban_k, rules))
                 model.record_strike(self.arm, unit.k, unit.faction, int(n))
         model.civilian_harm += air_support.civilian_harm(strikes, tmap.population[tk], rules)

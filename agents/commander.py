@@ -15,7 +15,8 @@ import numpy as np
 from mesa import Agent
 
 from simulation.factions import Faction, Posture
-from simulation.rules import movement
+from simulation.rules import combat, movement
+from simulation.theatre import Terrain
 
 DISTANCE_SCALE_KM = 200.0  # an objective this far away scores half its weight
 SPREAD_FIGHTERS = 3000.0  # each this many fighters sent to an objective halves its pull
@@ -48,7 +49,9 @@ class RoutePlan:
         return float(self.fields[self._row[target], k])
 
     def next_hop(self, target: int, k: int) -> int:
-        """Next cell from k toward a target (-1 when there or stuck)."""
+        """Next cell from k toward a target (-1 when there or stuck); a neighbour is one step."""
+        if target not in self._row:
+            return target if target in self.tmap.neighbours[k] else -1
         return movement.next_hop(self.tmap, self.costs, self.fields[self._row[target]], k)
 
 
@@ -66,6 +69,8 @@ class Commander(Agent):
         self.objectives = objectives
         self.source_cells = np.asarray(source_cells, dtype=np.int64)
         self.route: RoutePlan | None = None
+        self.pause_until = 0  # step before which a regrouping faction launches no new attack
+        self._open: set[int] = set()
 
     @property
     def units(self):
@@ -78,17 +83,17 @@ class Commander(Agent):
         costs = movement.step_costs(model.theatre, model.control, int(self.faction),
                                     model.hostile[self.faction], model.may_take[self.faction], model.rules.movement, model.terrain_cost,
                                     model.air_cover(self.faction))
-        strikes = self._counterattack_targets() if self.faction == Faction.ISIS else {}
+        strikes = self._counterattack_targets()
         targets = np.unique(np.concatenate([
             [o.cell for o in self._candidates()], self.source_cells, list(strikes.values()),
-            [u.objective for u in self.units if u.tied and u.objective >= 0],
+            [u.home for u in self.units if u.tied and u.home >= 0],
         ]).astype(np.int64))
         fields = movement.distance_fields(model.theatre, costs, targets)
         self.route = RoutePlan(targets, fields, costs, model.theatre)
         if self.faction == Faction.ISIS:
             self._plan_defence(strikes)
         else:
-            self._plan_offensive()
+            self._plan_offensive(strikes)
 
     def _candidates(self) -> list[Objective]:
         """Objectives still to take (attackers) or to keep (ISIS); never empty if any exist."""
@@ -125,15 +130,44 @@ class Commander(Agent):
         best = int(np.argmin(dists))
         return cells[best] if np.isfinite(dists[best]) else -1
 
-    def _plan_offensive(self) -> None:
+    def _focus(self, candidates: list[Objective]) -> list[Objective]:
+        """The objectives of today's operations: the best-scoring few, if the faction runs only a few at once.
+
+        Iraqi forces ran one or two operations at a time in 2017 (Tal Afar, then Hawija
+        and Anah, then al-Qaim), moving their divisions between them.
+        """
+        limit = self.model.spec.faction(self.faction.key).operations
+        mobile = [u for u in self.units if not u.tied]
+        if limit is None or len(candidates) <= limit or not mobile:
+            return candidates
+        def score(o):
+            near = min(self.route.distance(o.cell, u.k) for u in mobile)
+            return o.weight / (1 + near / DISTANCE_SCALE_KM) if np.isfinite(near) else 0.0
+        return sorted(candidates, key=lambda o: (-score(o), o.cell))[:limit]
+
+    def _regroup_after_gains(self) -> None:
+        """After taking an objective, pause for the faction's regrouping days (an operational pause)."""
+        model = self.model
+        pause = model.spec.faction(self.faction.key).operation_pause_days
+        open_now = {o.cell for o in self.objectives if model.is_hostile(self.faction, model.control[o.cell])}
+        if pause and any(model.control[c] == self.faction for c in self._open - open_now):
+            self.pause_until = model.steps + pause
+        self._open = open_now
+
+    def _plan_offensive(self, strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
-        candidates = self._candidates()
+        self._regroup_after_gains()
+        candidates = self._focus(self._candidates())
         sent = {o.cell: 0.0 for o in candidates}
         for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
             if unit.tied:
-                unit.posture = Posture.HOLD
+                self._garrison(unit)
             elif self._must_fall_back(unit):
                 unit.posture, unit.objective = Posture.WITHDRAW, self._nearest(unit, self.source_cells)
+            elif unit.unique_id in strikes:
+                # A weak enemy unit within reach is struck first, wherever the unit is bound.
+                unit.posture, unit.objective = Posture.ATTACK, strikes[unit.unique_id]
+                sent[unit.objective] = sent.get(unit.objective, 0.0) + unit.strength
             else:
                 best, score = -1, 0.0
                 for o in candidates:
@@ -147,6 +181,30 @@ class Commander(Agent):
                 unit.objective = best
                 unit.posture = Posture.ATTACK if ready and best >= 0 else Posture.HOLD
         self._wait_for_odds(sent)
+        if self.model.steps < self.pause_until:
+            for unit in self.units:
+                if unit.posture == Posture.ATTACK and not unit.tied:
+                    unit.posture = Posture.ASSEMBLE
+
+    def _garrison(self, unit) -> None:
+        """A garrison holds its place; once supplied it sorties against weak enemies next door.
+
+        A besieged garrison only holds (the Deir ez-Zor enclave could not break out in
+        three years); a relieved one clears the ring round it when it outnumbers the
+        enemy there by the counter-attack ratio, then returns home.
+        """
+        model, rules = self.model, self.model.rules.command
+        unit.objective = unit.home
+        unit.posture = Posture.HOLD if unit.k == unit.home else Posture.WITHDRAW
+        if unit.k != unit.home or not model.is_supplied(unit) or unit.morale < rules.attack_min_morale:
+            return
+        for k in model.theatre.neighbours[unit.k]:
+            if k < 0 or not model.is_hostile(self.faction, model.control[k]) or not model.may_take[self.faction][k]:
+                continue
+            enemy = sum(u.strength for u in model.enemy_units_in(int(k), self.faction))
+            if 0 < enemy * rules.counterattack_ratio < unit.strength:
+                unit.objective, unit.posture = int(k), Posture.ATTACK
+                return
 
     def _wait_for_odds(self, sent: dict[int, float]) -> None:
         """Units bound for an objective assemble instead of attacking until the odds are good.
@@ -164,14 +222,23 @@ class Commander(Agent):
                         unit.posture = Posture.ASSEMBLE
 
     def _counterattack_targets(self) -> dict[int, int]:
-        """For each mobile ISIS unit, the cell of a weak enemy unit within reach (if any)."""
+        """For each mobile unit, the cell of the weakest enemy unit within reach it outnumbers (if any).
+
+        ISIS counter-attacks this way; the attackers use it to mop up the small
+        enemy detachments their advance bypassed.
+        """
         model = self.model
         rules = model.rules.command
-        enemies = [u for u in model.all_units() if u.faction != Faction.ISIS]
+        enemies = [u for u in model.all_units() if model.hostile[self.faction, u.faction]
+                   and model.may_take[self.faction][u.k]]
         if not enemies:
             return {}
         ek = np.array([u.k for u in enemies])
-        es = np.array([u.strength for u in enemies])
+        # Count each enemy at what its ground makes it worth (a town's garrison is no easy prey).
+        tmap = model.theatre
+        es = np.array([u.strength for u in enemies]) * combat.defence_factor(
+            tmap.terrain[ek] == Terrain.URBAN, False, np.array([u.posture == Posture.HOLD for u in enemies]),
+            model.rules.combat, tmap.population[ek])
         chosen = {}
         for unit in self.units:
             if unit.tied or unit.morale < 0.5 or not model.is_supplied(unit):

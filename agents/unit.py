@@ -20,6 +20,7 @@ class Unit(CellAgent):
         posture: HOLD, ATTACK or WITHDRAW, set daily by its commander.
         objective: flat index of the cell it is heading for or holding (-1 none).
         tied: True if the scenario ties it to its objective (garrisons).
+        home: the cell a tied unit holds (its first objective; -1 if not tied).
         air_supplied: supplied by air when cut off (besieged garrisons).
         progress_km: movement earned but not yet spent on a costly step, km.
     """
@@ -38,6 +39,7 @@ class Unit(CellAgent):
         self.posture = posture
         self.objective = int(objective)
         self.tied = tied
+        self.home = int(objective) if tied else -1
         self.air_supplied = air_supplied
         self.progress_km = 0.0
 
@@ -61,7 +63,7 @@ class Unit(CellAgent):
 
         Friendly steps are taken while movement lasts; an empty hostile cell is
         taken on the way; a hostile cell with enemy units in it stops the march
-        and is declared as today's attack.
+        and is declared as today's attack (once in contact, a unit attacks daily).
         """
         model = self.model
         if self.posture == Posture.HOLD or self.objective < 0:
@@ -72,14 +74,19 @@ class Unit(CellAgent):
         self.progress_km += model.march_budget_km(self)
         k = self.k
         while (nxt := plan.next_hop(self.objective, k)) >= 0:
+            hostile = model.is_hostile(self.faction, model.control[nxt])
+            if hostile and self.posture == Posture.ATTACK and model.enemy_units_in(nxt, self.faction):
+                # A unit in contact fights every day; movement points buy ground, not fights.
+                model.declare_attack(self, nxt, k)
+                break
             cost = costs[k, model.theatre.slot(k, nxt)]
+            if hostile:
+                # Clearing enemy ground slows as the column's supply line lengthens.
+                cost = cost / model.logistics_tempo(self.faction, nxt)
             if self.progress_km < cost:
                 return
-            if model.is_hostile(self.faction, model.control[nxt]):
+            if hostile:
                 if self.posture != Posture.ATTACK:
-                    break
-                if model.enemy_units_in(nxt, self.faction):
-                    model.declare_attack(self, nxt, k)
                     break
                 model.take_cells(nxt, self.faction)
             self.progress_km -= cost

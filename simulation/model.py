@@ -75,8 +75,11 @@ class ConflictModel(mesa.Model):
         self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in Faction}
         self._supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
         self._labels = {f: np.full(tmap.n_cells, -1) for f in Faction}
+        self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in Faction}
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
         self._place_holders = self.control[self._place_cells].copy()
+        self.city_rings = records.city_rings(tmap)
+        self._isis_in_city = (self.city_rings[1] & (self.control == Faction.ISIS)).any(axis=1)
         self.trace_supply(announce=False)
         self.count_garrisons()
         self.datacollector = records.make_datacollector()
@@ -134,8 +137,12 @@ class ConflictModel(mesa.Model):
         across = np.array([any(self.theatre.crosses_river[src, self.theatre.slot(src, cell)]
                                for _, src in self._attacks[key]) for key, cell in zip(keys, cells)])
         holding = np.array([all(u.posture == Posture.HOLD for u in us) for us in d_units])
-        defence = combat.defence_factor(self.theatre.terrain[cells] == Terrain.URBAN, across, holding, rules)
-        a_after, d_after = combat.fight(a, d, qa, qd, defence, self.rng, rules)
+        urban = self.theatre.terrain[cells] == Terrain.URBAN
+        people = self.theatre.population[cells]
+        defence = combat.defence_factor(urban, across, holding, rules, people)
+        engaged = combat.engaged_attackers(a, d, urban, people, rules)
+        engaged_after, d_after = combat.fight(engaged, d, qa, qd, defence, self.rng, rules)
+        a_after = a - (engaged - engaged_after)
         for i, (cell, f) in enumerate(keys):
             self._settle_engagement(a_units[i], d_units[i], (a[i], d[i]), (a_after[i], d_after[i]),
                                     defence[i], cell, Faction(f))
@@ -163,6 +170,8 @@ class ConflictModel(mesa.Model):
                     if self.units_of(faction, cells) or (self.theatre.place[cells] >= 0).any():
                         self.log_event("siege_formed", cells, faction, "pocket cut off from supply")
             self._supplied[faction], self._labels[faction] = connected, labels
+            self.supply_km[faction] = supply.supply_distance_km(
+                self.theatre, held, self.commanders[faction].source_cells, self.terrain_cost)
             units = self.units_of(faction)
             if units:
                 level = supply.update_supply(
@@ -177,6 +186,7 @@ class ConflictModel(mesa.Model):
     def control_changes(self) -> None:
         """Zones of control sweep empty hostile ground; thin garrisons rise for ISIS."""
         self._sweep_zones_of_control()
+        self._collapse_unheld_ground()
         self._insurgency()
         self._occupy_where_standing()
 
@@ -187,7 +197,7 @@ class ConflictModel(mesa.Model):
             if self.steps > 0:
                 self.manpower[faction] += spec.recruits_per_day
             held = self.control == faction
-            need = float(self.garrison_need[faction][held].sum())
+            need = overstretch.garrison_total(self.garrison_need[faction], held, self._presence(faction, False))
             self.garrison_total[faction] = need
             ratio = overstretch.overstretch_ratio(need, self.manpower[faction], spec.fixed_commitment)
             self.overstretch[faction] = ratio
@@ -224,12 +234,15 @@ class ConflictModel(mesa.Model):
         shock = self.rules.morale.place_loss_shock
         for i in np.flatnonzero(holders != self._place_holders):
             place = self.theatre.geography.places[i]
+            # Losing a town shakes the whole side, a city (100,000 people) by the full shock.
+            hit = shock * min(1.0, place.population / 100_000)
             for u in self.units_of(Faction(self._place_holders[i])):
-                u.morale = max(0.0, u.morale - shock)  # losing a town shakes the whole side
+                u.morale = max(0.0, u.morale - hit)
             self.event_log.append({"date": self.date.isoformat(), "step": self.steps, "event": "captured",
                                    "place": place.name, "faction": Faction(holders[i]).name,
                                    "detail": f"from {Faction(self._place_holders[i]).name}"})
         self._place_holders = holders.copy()
+        self._isis_in_city = records.note_cities_cleared(self, self._isis_in_city)
         records.record_day(self)
 
     # ---- outputs -------------------------------------------------------------------
@@ -333,6 +346,10 @@ class ConflictModel(mesa.Model):
         tempo = tempo if unit.posture == Posture.ATTACK else 1.0
         return self.rules.movement.march_km_per_day * tempo * (0.5 + 0.5 * unit.supply)
 
+    def logistics_tempo(self, faction: Faction, k: int) -> float:
+        """Share of full speed an advance into cell k keeps, from its distance to supply."""
+        return float(supply.logistics_tempo(self.supply_km[faction][k], self.rules.movement.logistics_reach_km))
+
     # ---- actions used by agents -------------------------------------------------------
     def declare_attack(self, unit: Unit, target: int, source: int) -> None:
         """Register that a unit attacks cell ``target`` from cell ``source`` today."""
@@ -429,7 +446,12 @@ class ConflictModel(mesa.Model):
         return areas
 
     def _presence(self, faction: Faction, attacking_only: bool) -> np.ndarray:
-        units = [u for u in self.units_of(faction) if not attacking_only or u.posture == Posture.ATTACK]
+        """Fighters per cell (only those pressing forward, if ``attacking_only``).
+
+        Pressing forward: attacking, or a supplied garrison at home (it patrols round its town).
+        """
+        units = [u for u in self.units_of(faction) if not attacking_only or u.posture == Posture.ATTACK
+                 or (u.tied and u.k == u.home and self.is_supplied(u))]
         return np.bincount([u.k for u in units], weights=[u.strength for u in units],
                            minlength=self.theatre.n_cells) if units else np.zeros(self.theatre.n_cells)
 
@@ -450,10 +472,64 @@ class ConflictModel(mesa.Model):
             pull[f] = np.where(claim, pull[f], 0.0)
         winner = np.argmax(pull, axis=0)
         taken = np.flatnonzero(pull.max(axis=0) > 0)
+        chance = np.array([movement.sweep_chance(
+            self.rules.movement, tmap.cell_km,
+            overstretch.offensive_tempo(self.overstretch[f], self.rules.overstretch), self.air_cover(f))
+            for f in Faction])
+        reach = self.rules.movement.logistics_reach_km
+        tether = np.array([supply.logistics_tempo(self.supply_km[Faction(f)][k], reach)
+                           for f, k in zip(winner[taken], taken)]) if taken.size else np.zeros(0)
+        taken = taken[self.rng.random(taken.size) < chance[winner[taken]] * tether]
         for f in range(nf):
             cells = taken[winner[taken] == f]
             if cells.size:
                 self.take_cells(cells, Faction(f))
+
+    def _collapse_unheld_ground(self) -> None:
+        """Enemy ground no one holds crumbles from its edges, with no attack needed.
+
+        A pocket cut off from its side's supply with no units in it falls at the pace
+        of a sweep: no one holds empty villages once the roads are cut. Ground with
+        none of its holder's units within ``hold_reach_km`` erodes more slowly, at
+        ``unheld_sweep_share`` of that pace: ISIS's hold on the empty desert was
+        nominal and melted as its towns fell. Only the sides on the offensive erode
+        ground this way; ISIS's way back is the insurgency rule.
+        """
+        tmap, nb, rules = self.theatre, self.theatre.neighbours, self.rules.movement
+        occupied = np.zeros(tmap.n_cells, bool)
+        occupied[[u.k for u in self.all_units()]] = True
+        supplied = np.zeros(tmap.n_cells, bool)
+        for f in Faction:
+            supplied |= self._supplied[f]
+        free = tmap.in_theatre & ~occupied
+        for f in self.rng.permutation([f for f in Faction if f != Faction.ISIS]):
+            f = Faction(int(f))
+            # Only ground linked to the side's supply grows this way: a besieged pocket does not.
+            edge = (self._supplied[f][np.where(nb >= 0, nb, 0)] & (nb >= 0)).any(axis=1)
+            cells = np.flatnonzero(free & edge & self.hostile[f][self.control] & self.may_take[f])
+            if not cells.size:
+                continue
+            share = np.where(supplied[cells], 0.0, 1.0)
+            unheld = self._far_from_holders(cells, rules.hold_reach_km)
+            share = np.maximum(share, np.where(unheld, rules.unheld_sweep_share, 0.0))
+            chance = movement.sweep_chance(rules, tmap.cell_km,
+                                           overstretch.offensive_tempo(self.overstretch[f], self.rules.overstretch),
+                                           self.air_cover(f))
+            chance = chance * share * supply.logistics_tempo(self.supply_km[f][cells], rules.logistics_reach_km)
+            taken = cells[self.rng.random(cells.size) < chance]
+            self.take_cells(taken, f)
+            free[taken] = False
+
+    def _far_from_holders(self, cells: np.ndarray, radius_km: float) -> np.ndarray:
+        """Whether each cell has none of its holder's units within ``radius_km``."""
+        far = np.ones(cells.size, bool)
+        for f in Faction:
+            mine = self.control[cells] == f
+            units = self.units_of(f)
+            if mine.any() and units:
+                near = self.theatre.distance_km(cells[mine], [u.k for u in units]).min(axis=1) <= radius_km
+                far[np.flatnonzero(mine)[near]] = False
+        return far
 
     def _insurgency(self) -> None:
         """Cells of overstretched factions near ISIS ground, with no units, can rise for ISIS."""

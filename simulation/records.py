@@ -15,6 +15,11 @@ from mesa import DataCollector
 
 from simulation.factions import Faction
 
+# A city counts as cleared once ISIS holds no ground within this distance of its
+# centre: the built-up area, its river islands and its outskirts on both banks
+# (Deir ez-Zor's districts and islands run about 10 km along the Euphrates).
+CITY_RING_KM = 12.0
+
 DAILY_COLUMNS = ["date", "step", "faction", "area_km2", "cells", "population", "strength",
                  "units", "manoeuvre", "garrison_need", "overstretch", "morale", "supply"]
 GOVERNORATE_COLUMNS = ["date", "step", "faction", "governorate", "area_km2", "cells", "population"]
@@ -70,6 +75,33 @@ def record_day(model) -> None:
                 "area_km2": float(g_area[i]), "cells": int(g_cells[i]), "population": float(g_people[i]),
             })
     dc.collect(model)
+
+
+def city_rings(tmap) -> tuple[list[str], np.ndarray]:
+    """Names of the cities in the places table and a (city, cell) 0/1 matrix of their rings."""
+    cities = [p for p in tmap.geography.places if p.role == "city"]
+    centres = np.array([tmap.place_cell[p.name] for p in cities], dtype=np.int64)
+    ring = (tmap.distance_km(centres, np.flatnonzero(tmap.in_theatre)) <= CITY_RING_KM)
+    rings = np.zeros((len(cities), tmap.n_cells), dtype=bool)
+    rings[:, np.flatnonzero(tmap.in_theatre)] = ring
+    rings[np.arange(len(cities)), centres] = True
+    return [p.name for p in cities], rings
+
+
+def note_cities_cleared(model, contested: np.ndarray) -> np.ndarray:
+    """Log cities whose ring ISIS has just lost entirely, or re-entered; returns today's state."""
+    names, rings = model.city_rings
+    now = (rings & (model.control == Faction.ISIS)).any(axis=1)
+    for i in np.flatnonzero(contested & ~now):
+        holder = Faction(model.control[model.theatre.place_cell[names[i]]])
+        model.event_log.append({"date": model.date.isoformat(), "step": model.steps, "event": "city_cleared",
+                                "place": names[i], "faction": holder.name,
+                                "detail": f"no ISIS ground within {CITY_RING_KM:g} km"})
+    for i in np.flatnonzero(~contested & now):
+        model.event_log.append({"date": model.date.isoformat(), "step": model.steps, "event": "isis_returns",
+                                "place": names[i], "faction": "ISIS",
+                                "detail": f"ISIS ground again within {CITY_RING_KM:g} km"})
+    return now
 
 
 def as_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:

@@ -41,10 +41,20 @@ def allocate_strikes(budget: int, weights: np.ndarray, rng: np.random.Generator)
 
 def fighters_killed(strikes: np.ndarray, urban: np.ndarray, params: AirSupportRules) -> np.ndarray:
     """Fighters killed on each target by its strikes (diminishing with repeats)."""
+    return params.fighters_per_strike * effective_strikes(strikes, params) * np.where(urban, params.urban_effect, 1.0)
+
+
+def effective_strikes(strikes: np.ndarray, params: AirSupportRules) -> np.ndarray:
+    """Strikes discounted for repeats on one target (each worth ``repeat_decay`` of the last)."""
     strikes = np.asarray(strikes, dtype=float)
     r = params.repeat_decay
-    effective = strikes if r >= 1.0 else (1.0 - r**strikes) / (1.0 - r)
-    return params.fighters_per_strike * effective * np.where(urban, params.urban_effect, 1.0)
+    return strikes if r >= 1.0 else (1.0 - r**strikes) / (1.0 - r)
+
+
+def morale_hit(strikes, urban, params: AirSupportRules) -> float:
+    """Morale a target loses to a day's strikes: diminishing, and less for fighters dug into a town."""
+    return float(params.morale_per_strike * effective_strikes(strikes, params)
+                 * (params.urban_effect if urban else 1.0))
 
 
 def civilian_harm(strikes: np.ndarray, population: np.ndarray, params: AirSupportRules) -> float:

@@ -32,11 +32,30 @@ def lanchester_square(attackers, defenders, alpha, beta, days: float = 1.0, subs
     return a, d
 
 
-def defence_factor(urban, across_river, holding, params: CombatRules) -> np.ndarray:
-    """How many attackers one defender is worth, from terrain, river and posture."""
-    factor = np.where(urban, params.urban_defence, 1.0)
+def defence_factor(urban, across_river, holding, params: CombatRules, population=0.0) -> np.ndarray:
+    """How many attackers one defender is worth, from terrain, river and posture.
+
+    A town gives ``urban_defence``; a bigger city more, with the square root of its
+    people over ``urban_defence_reference_people`` (more streets to clear per defender).
+    """
+    size = np.sqrt(np.maximum(1.0, np.asarray(population, dtype=float) / params.urban_defence_reference_people))
+    factor = np.where(urban, params.urban_defence * size, 1.0)
     factor = factor * np.where(across_river, params.river_defence, 1.0)
     return factor * np.where(holding, params.hold_defence, 1.0)
+
+
+def engaged_attackers(attackers, defenders, urban, population, params: CombatRules) -> np.ndarray:
+    """Attackers who can bring fire to bear in a town: its streets cap the frontage.
+
+    A town takes at most ``urban_frontage_per_1000_people`` attackers per thousand
+    inhabitants at once, or ``urban_frontage`` per defender where that is more;
+    numbers beyond wait their turn. This is why cities held by a few thousand took
+    months (Mosul, Raqqa) while towns fell in days once outnumbered.
+    """
+    attackers = np.asarray(attackers, dtype=float)
+    cap = np.maximum(params.urban_frontage * np.asarray(defenders, dtype=float),
+                     params.urban_frontage_per_1000_people * np.asarray(population, dtype=float) / 1000.0)
+    return np.where(urban, np.minimum(attackers, cap), attackers)
 
 
 def fight(attackers, defenders, attacker_quality, defender_quality, defence,

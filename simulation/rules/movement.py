@@ -37,6 +37,17 @@ def hostile_ground_cost(params: MovementRules, air_cover: float) -> float:
     return params.hostile_ground_cost * (1.0 + (params.unsupported_advance_cost - 1.0) * (1.0 - air_cover))
 
 
+def sweep_chance(params: MovementRules, cell_km: float, tempo: float, air_cover: float) -> float:
+    """Daily chance that an undefended enemy cell in a front's zone of control changes hands.
+
+    Clearing and securing ground takes time even where no one defends it: the front
+    rolls forward at ``sweep_km_per_day`` on average, whatever the cell size, slowed
+    by overstretch (``tempo``) and, without air cover, by ``unsupported_advance_cost``.
+    """
+    speed = params.sweep_km_per_day * tempo / hostile_ground_cost(params, air_cover) * params.hostile_ground_cost
+    return float(min(1.0, speed / cell_km))
+
+
 def step_costs(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndarray,
                may_take: np.ndarray, params: MovementRules, base_cost: np.ndarray,
                air_cover: float = 1.0) -> np.ndarray:

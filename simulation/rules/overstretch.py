@@ -29,6 +29,15 @@ def garrison_need(tmap: TheatreMap, hostility: np.ndarray, params: OverstretchRu
             + params.garrison_per_1000_people * tmap.population / 1000.0 * hostility)
 
 
+def garrison_total(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> float:
+    """Fighters needed to garrison held ground beyond what the units standing on it provide.
+
+    A unit holds the cell it stands on, so a town with a formation in it needs no
+    separate garrison up to that formation's strength.
+    """
+    return float(np.maximum(np.where(held, need, 0.0) - presence, 0.0).sum())
+
+
 def overstretch_ratio(need: float, manpower: float, fixed_commitment: float) -> float:
     """Garrison need over the fighters left after fixed commitments (inf if none left)."""
     available = manpower - fixed_commitment

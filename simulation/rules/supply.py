@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from simulation.theatre import TheatreMap
 
@@ -30,6 +30,37 @@ def held_components(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
                        shape=(tmap.n_cells, tmap.n_cells))
     _, labels = connected_components(graph, directed=False)
     return labels
+
+
+def supply_distance_km(tmap: TheatreMap, held: np.ndarray, source_cells: np.ndarray,
+                       terrain_cost: np.ndarray) -> np.ndarray:
+    """Road distance (km-equivalents) from each cell to the nearest source, through own ground.
+
+    Cells next to own ground (the front) get one more step; everything else is inf.
+    """
+    nb = tmap.neighbours
+    src, slot = np.nonzero(nb >= 0)
+    dst = nb[src, slot]
+    keep = held[src] & held[dst]
+    cost = 0.5 * (terrain_cost[src[keep]] + terrain_cost[dst[keep]]) * tmap.cell_km
+    graph = csr_matrix((cost, (src[keep], dst[keep])), shape=(tmap.n_cells, tmap.n_cells))
+    sources = np.asarray(source_cells, dtype=np.int64)
+    sources = sources[held[sources]]
+    if sources.size == 0:
+        return np.full(tmap.n_cells, np.inf)
+    dist = dijkstra(graph, directed=False, indices=sources, min_only=True)
+    dist[~held] = np.inf
+    front = np.where(nb >= 0, dist[np.where(nb >= 0, nb, 0)], np.inf).min(axis=1) + tmap.cell_km
+    return np.where(held, dist, front)
+
+
+def logistics_tempo(distance_km: np.ndarray, reach_km: float) -> np.ndarray:
+    """Share of full speed a force keeps this far from its supply sources.
+
+    Half speed at ``reach_km``; ground cut off from every source counts as three
+    reaches away (a quarter speed), so besieged garrisons can still sortie.
+    """
+    return 1.0 / (1.0 + np.minimum(distance_km, 3.0 * reach_km) / reach_km)
 
 
 def supply_connected(labels: np.ndarray, held: np.ndarray, source_cells: np.ndarray) -> np.ndarray:

@@ -1,0 +1,330 @@
+"""The calibration report: many seeds of a scenario against the historical record.
+
+Each seed runs the scenario to its end date in its own process and hands back only
+its milestones (:mod:`analysis.history`) and the control map on the start dates of
+the later scenarios beside it. The report sets the spread of milestone dates over
+seeds against the dates the news reports of 5 September and 3 November 2017 give,
+checks the calibration targets set for the 4 July scenario, and measures how far a
+run's map on a later scenario's start date agrees with that scenario's initial map.
+
+    write_calibration_report("scenarios/2017-07-04_raqqa.yaml", seeds=20, out=Path("calibration"))
+
+writes ``calibration.md``, ``calibration.csv``, ``runs.csv``, ``consistency.csv``
+and ``calibration.png``. The map comparison is :mod:`analysis.consistency`; the
+figure and the Markdown text are :mod:`analysis.calibration_report`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import history
+from analysis.consistency import QUANTILES, consistency_frame, later_scenarios
+from analysis.history import BEFORE_START, NEVER, NOT_APPLICABLE, RECORD
+from simulation import ConflictModel, Scenario, load_scenario
+from simulation.export import write_csv
+
+OUTPUT_FILES = ("calibration.md", "calibration.csv", "runs.csv", "consistency.csv", "calibration.png")
+DATED = tuple(m for m in RECORD if m.kind != "share")
+SHARE = next(m for m in RECORD if m.kind == "share")
+
+# The targets set for the 4 July 2017 scenario, on the median over seeds: days either
+# side of the historical date, and the band for ISIS's share of Deir ez-Zor governorate.
+TARGETS_SET_FOR = dt.date(2017, 7, 4)  # the start date of the scenario they are set for
+DATE_TOLERANCE_DAYS = {"siege_broken": 10, "deir_ez_zor_cleared": 14, "al_qaim_falls": 14}
+SHARE_BAND = (0.20, 0.50)
+ORDER_TARGET = ("raqqa_falls", "deir_ez_zor_cleared")  # the first before the second
+TARGET_KEYS = ("siege_broken", "raqqa_before_deir_ez_zor", "deir_ez_zor_cleared",
+               "al_qaim_falls", "isis_share_deir_ez_zor")
+
+
+class CalibrationError(ValueError):
+    """A mistake in what was asked for (seeds, workers, output folder): one line."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one seed hands back: milestone outcomes and maps on the later start dates."""
+
+    seed: int
+    outcomes: dict[str, object]
+    maps: dict[dt.date, np.ndarray]
+
+
+@dataclass
+class CalibrationResult:
+    """Everything a calibration report is written from."""
+
+    out: Path | None
+    scenario: Scenario
+    scenario_path: Path
+    cell_km: float
+    runs: pd.DataFrame  # one row per seed (runs.csv)
+    milestones: pd.DataFrame  # one row per milestone (calibration.csv)
+    consistency: pd.DataFrame  # one row per later scenario and faction (consistency.csv)
+    targets: dict[str, bool]
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- running the seeds ---------------------------------------------------------------
+def run_seed(scenario: Scenario, seed: int, cell_km: float, map_dates: tuple[dt.date, ...] = ()) -> RunResult:
+    """Run one seed to the scenario's end; its milestones and its maps on ``map_dates``.
+
+    A top-level function, so that spawned worker processes can import it.
+    """
+    model = ConflictModel(scenario, seed=seed, cell_km=cell_km)
+    at_start = history.reached_at_start(model)
+    inside = model.theatre.in_theatre
+    maps = {}
+    while model.steps < scenario.days:
+        model.step()
+        if model.date in map_dates:
+            maps[model.date] = model.control[inside].copy()
+    outcomes = history.run_outcomes(model.events, model.daily_by_governorate, at_start,
+                                    scenario.start, scenario.end)
+    return RunResult(seed, outcomes, maps)
+
+
+def _run_task(task: tuple) -> RunResult:
+    return run_seed(*task)
+
+
+def simulate(scenario: Scenario, seeds: list[int], cell_km: float, map_dates=(), workers: int | None = None
+             ) -> list[RunResult]:
+    """Run the seeds, in parallel spawned processes unless ``workers`` is 1; in seed order."""
+    tasks = [(scenario, s, cell_km, tuple(map_dates)) for s in seeds]
+    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    if workers <= 1:
+        return [_run_task(t) for t in tasks]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_run_task, tasks))
+
+
+def _check_request(seeds: int, workers: int | None, first_seed: int) -> list[int]:
+    if int(seeds) < 1:
+        raise CalibrationError(f"--seeds: must be at least 1, got {seeds}")
+    if workers is not None and int(workers) < 1:
+        raise CalibrationError(f"--workers: must be at least 1, got {workers}")
+    if int(first_seed) < 0:
+        raise CalibrationError(f"first seed must not be negative, got {first_seed}")
+    return list(range(int(first_seed), int(first_seed) + int(seeds)))
+
+
+def runs_frame(results: list[RunResult], scenario: Scenario) -> pd.DataFrame:
+    """One row per seed: each dated milestone (date, status) and the 3 November share.
+
+    Columns: ``seed, start, end``, then per dated milestone ``<key>`` (the date, NaT
+    unless dated in the run) and ``<key>_status`` (``date``, ``before start`` or
+    ``never``), then ``isis_share_deir_ez_zor`` (0-1, NaN when n/a) and its status.
+    """
+    rows = []
+    for r in results:
+        row = {"seed": r.seed, "start": pd.Timestamp(scenario.start), "end": pd.Timestamp(scenario.end)}
+        for m in RECORD:
+            value = r.outcomes[m.key]
+            dated = not isinstance(value, str)
+            row[m.key] = value if dated else (np.nan if m.kind == "share" else pd.NaT)
+            row[f"{m.key}_status"] = ("measured" if m.kind == "share" else "date") if dated else value
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for m in DATED:
+        frame[m.key] = pd.to_datetime(frame[m.key])
+    return frame
+
+
+def calibration_runs(scenario_path, seeds: int, workers: int | None = None, cell_km: float | None = None,
+                     first_seed: int = 1) -> pd.DataFrame:
+    """Run seeds ``first_seed``.. ``first_seed + seeds - 1`` of a scenario; one row per seed.
+
+    Args:
+        scenario_path: the scenario YAML file.
+        seeds: how many seeds to run.
+        workers: processes to run them in (default one per CPU; 1 runs them here).
+        cell_km: hex cell size in km (default the scenario's).
+        first_seed: the first seed.
+
+    Returns:
+        The table of :func:`runs_frame`.
+    """
+    seed_list = _check_request(seeds, workers, first_seed)
+    scenario = load_scenario(scenario_path)
+    results = simulate(scenario, seed_list, float(cell_km or scenario.cell_km), workers=workers)
+    return runs_frame(results, scenario)
+
+
+# ---- milestones over seeds -----------------------------------------------------------
+def ordering_days(runs: pd.DataFrame, key: str) -> np.ndarray:
+    """Days from the start at which each run reached a milestone, for medians and ranges.
+
+    A run that reached it before the start counts as day -1; one that never did as the
+    day after the end (so later than any date).
+    """
+    start, end = pd.to_datetime(runs["start"]), pd.to_datetime(runs["end"])
+    days = (pd.to_datetime(runs[key]) - start).dt.days.to_numpy(dtype=float, copy=True)
+    status = runs[f"{key}_status"].to_numpy()
+    days[status == BEFORE_START] = -1.0
+    days[status == NEVER] = ((end - start).dt.days + 1).to_numpy()[status == NEVER]
+    return days
+
+
+def _quantile_days(days: np.ndarray) -> dict[str, float]:
+    """p10, median and p90 of run days, to the whole day (halves round up)."""
+    q = np.quantile(days, QUANTILES)
+    return dict(zip(("p10", "median", "p90"), np.floor(q + 0.5)))
+
+
+def day_label(day: float, start: dt.date, days: int) -> str:
+    """A summary day as an ISO date, or ``before start`` / ``never`` past either end."""
+    if np.isnan(day):
+        return NOT_APPLICABLE
+    if day < 0:
+        return BEFORE_START
+    if day > days:
+        return NEVER
+    return (start + dt.timedelta(days=int(day))).isoformat()
+
+
+def raqqa_before_deir_ez_zor(runs: pd.DataFrame) -> tuple[int, bool]:
+    """How often Raqqa falls before Deir ez-Zor city is fully taken.
+
+    Returns:
+        The number of runs in which it falls strictly earlier, and whether it does on
+        the medians.
+    """
+    first, second = (ordering_days(runs, k) for k in ORDER_TARGET)
+    medians = [_quantile_days(d)["median"] for d in (first, second)]
+    return int((first < second).sum()), bool(medians[0] < medians[1])
+
+
+def targets_met(runs: pd.DataFrame) -> dict[str, bool]:
+    """Which calibration targets of the 4 July scenario a set of runs meets (medians).
+
+    Siege broken within 10 days of 5 September; Raqqa falls before Deir ez-Zor city
+    is fully taken; Deir ez-Zor city and al-Qaim each within 14 days of 3 November;
+    ISIS holding 20-50% of Deir ez-Zor governorate on 3 November.
+    """
+    start = pd.Timestamp(runs["start"].iloc[0]).date()
+    met = {}
+    for m in DATED:
+        if m.key in DATE_TOLERANCE_DAYS:
+            median = _quantile_days(ordering_days(runs, m.key))["median"]
+            off = (start + dt.timedelta(days=int(median)) - m.historical).days
+            met[m.key] = bool(abs(off) <= DATE_TOLERANCE_DAYS[m.key])
+    met["raqqa_before_deir_ez_zor"] = raqqa_before_deir_ez_zor(runs)[1]
+    shares = runs[SHARE.key].dropna()
+    met[SHARE.key] = bool(len(shares)) and bool(SHARE_BAND[0] <= shares.median() <= SHARE_BAND[1])
+    return {k: met[k] for k in TARGET_KEYS}
+
+
+def _target_text(key: str) -> str:
+    if key in DATE_TOLERANCE_DAYS:
+        m = next(m for m in RECORD if m.key == key)
+        return f"within {DATE_TOLERANCE_DAYS[key]} days of {m.historical.isoformat()} (median)"
+    if key == SHARE.key:
+        return f"{SHARE_BAND[0]:.0%}-{SHARE_BAND[1]:.0%} (median)"
+    return "before Deir ez-Zor city is fully taken (medians)"
+
+
+def milestone_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per milestone: the record, median and 10-90% range over runs, and the target.
+
+    Dates are ISO strings (or ``before start`` / ``never``); shares are 0-1.
+    ``days_off`` is the median's distance from the historical date (+ later).
+    """
+    start = pd.Timestamp(runs["start"].iloc[0]).date()
+    days = (pd.Timestamp(runs["end"].iloc[0]).date() - start).days
+    met = targets_met(runs)
+    rows = []
+    for m in RECORD:
+        status = runs[f"{m.key}_status"]
+        row = {"milestone": m.key, "label": m.label, "runs": len(runs)}
+        if m.kind == "share":
+            shares = runs[m.key].dropna().to_numpy()
+            q = dict(zip(("p10", "median", "p90"), np.quantile(shares, QUANTILES))) if len(shares) else {}
+            row.update(historical=round(m.historical, 3),
+                       **{k: round(float(q[k]), 3) if q else NOT_APPLICABLE for k in ("median", "p10", "p90")},
+                       reached=len(shares), before_start=0, never=0,
+                       not_applicable=int((status == NOT_APPLICABLE).sum()),
+                       days_off=np.nan)
+        else:
+            q = _quantile_days(ordering_days(runs, m.key))
+            dated = 0 <= q["median"] <= days
+            row.update(historical=m.historical.isoformat(),
+                       **{k: day_label(q[k], start, days) for k in ("median", "p10", "p90")},
+                       reached=int((status == "date").sum()), before_start=int((status == BEFORE_START).sum()),
+                       never=int((status == NEVER).sum()), not_applicable=0,
+                       days_off=(start + dt.timedelta(days=int(q["median"])) - m.historical).days if dated else np.nan)
+        key = "raqqa_before_deir_ez_zor" if m.key == ORDER_TARGET[0] else m.key
+        row["target"], row["met"] = (_target_text(key), met[key]) if key in met else ("", None)
+        if key == "raqqa_before_deir_ez_zor":
+            row["target"] += f"; holds in {raqqa_before_deir_ez_zor(runs)[0]} of {len(runs)} runs"
+        rows.append(row)
+    columns = ["milestone", "label", "historical", "median", "p10", "p90", "runs", "reached", "before_start",
+               "never", "not_applicable", "days_off", "target", "met"]
+    return pd.DataFrame(rows, columns=columns).astype({"days_off": "Int64"})
+
+
+# ---- the report ----------------------------------------------------------------------
+def _scratch_beside(out: Path) -> tempfile.TemporaryDirectory:
+    """A scratch folder beside ``out``, made before any run so a bad path fails at once."""
+    if out.exists() and not out.is_dir():
+        raise CalibrationError(f"--out {out}: exists and is not a folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-")
+    except OSError as exc:
+        raise CalibrationError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int | None = None,
+                             cell_km: float | None = None, first_seed: int = 1) -> CalibrationResult:
+    """Run the seeds and write the calibration report into ``out``, all files or none.
+
+    Args:
+        scenario_path: the scenario YAML file.
+        seeds: how many seeds to run (``first_seed`` onwards).
+        out: the output folder (made if missing; its report files are replaced).
+        workers: processes to run the seeds in (default one per CPU; 1 runs them here).
+        cell_km: hex cell size in km (default the scenario's).
+        first_seed: the first seed.
+
+    Returns:
+        The :class:`CalibrationResult` the report was written from.
+
+    Raises:
+        CalibrationError: bad seeds, workers or output folder (before any run).
+        ScenarioError: the scenario does not load.
+    """
+    from analysis.calibration_report import markdown_report, plot_calibration
+
+    seed_list = _check_request(seeds, workers, first_seed)
+    scenario = load_scenario(scenario_path)
+    cell = float(cell_km or scenario.cell_km)
+    out = Path(out)
+    with _scratch_beside(out) as tmp:
+        tmp = Path(tmp)
+        later, notes = later_scenarios(scenario_path, scenario, cell)
+        results = simulate(scenario, seed_list, cell, [s.start for s in later], workers)
+        runs = runs_frame(results, scenario)
+        result = CalibrationResult(out, scenario, Path(scenario_path), cell, runs, milestone_summary(runs),
+                                   consistency_frame(results, later), targets_met(runs), notes)
+        write_csv(result.runs, tmp / "runs.csv")
+        write_csv(result.milestones, tmp / "calibration.csv")
+        write_csv(result.consistency, tmp / "consistency.csv")
+        plot_calibration(runs, tmp / "calibration.png", title=f"{scenario.name}: {len(runs)} seeds, {cell:g} km cells")
+        (tmp / "calibration.md").write_text(markdown_report(result), encoding="utf-8")
+        out.mkdir(exist_ok=True)
+        for name in OUTPUT_FILES:
+            shutil.move(str(tmp / name), str(out / name))
+    return result
+

@@ -1,0 +1,193 @@
+"""The historical record the model is checked against, and the milestones of a run.
+
+Milestone dates are read from a run's tables alone (its event log and its daily
+figures per governorate), so they work the same on one model in memory, on a run's
+CSV files and on a sweep's Parquet files. Whether a milestone was already reached
+when a scenario starts is read from the model at step 0 (:func:`reached_at_start`):
+the event log only records what changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulation import records
+from simulation.factions import Faction
+
+SHARE_DATE = dt.date(2017, 11, 3)
+# A run's outcome for a milestone that has no date of its own in the run.
+BEFORE_START = "before start"  # reached before the scenario's first day
+NEVER = "never"  # not reached by the end date, or reached and then undone
+NOT_APPLICABLE = "n/a"  # a share whose date lies outside the run
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One thing the record dates, and how to find it in a run."""
+
+    key: str
+    label: str
+    kind: str  # siege_broken | falls | cleared | share
+    place: str
+    historical: dt.date | float
+    note: str
+
+
+# What the news reports of 4 July, 5 September and 3 November 2017 record. Raqqa is
+# reported taken "weeks before" 3 November; the SDF declared it on 17 October.
+RECORD = (
+    Milestone("siege_broken", "Deir ez-Zor siege broken", "siege_broken", "Deir ez-Zor",
+              dt.date(2017, 9, 5), "SAA columns link up with the 137th Regiment's enclave"),
+    Milestone("raqqa_falls", "Raqqa falls", "falls", "Raqqa",
+              dt.date(2017, 10, 17), "SDF takes the city weeks before 3 November"),
+    Milestone("deir_ez_zor_cleared", "Deir ez-Zor city fully taken", "cleared", "Deir ez-Zor",
+              dt.date(2017, 11, 3), "the last ISIS neighbourhoods fall to the SAA"),
+    Milestone("al_qaim_falls", "al-Qaim falls", "falls", "al-Qaim",
+              dt.date(2017, 11, 3), "Iraqi forces take most of al-Qaim and the crossing"),
+    Milestone("isis_share_deir_ez_zor", "ISIS share of Deir ez-Zor governorate on 3 Nov", "share",
+              "Deir ez-Zor", 1 / 3, "ISIS keeps about a third of the province"),
+)
+
+
+def milestone_date(events: pd.DataFrame, milestone: Milestone) -> pd.Timestamp:
+    """The date a dated milestone was reached for good in one run (NaT if never).
+
+    ``falls``: the last capture of the place from ISIS, if ISIS never took it back
+    (events must be in step order, as :func:`run_milestones` sorts them).
+    ``cleared``: the last day ISIS lost its last ground round the city, if it never returned.
+    ``siege_broken``: the first day the SAA's besieged pocket holding the place rejoined its side.
+    """
+    ev = events[events.place == milestone.place]
+    if milestone.kind == "siege_broken":
+        hit = ev[(ev.event == "siege_broken") & (ev.faction == "SAA")]
+        return pd.Timestamp(hit.date.min()) if len(hit) else pd.NaT
+    if milestone.kind == "falls":
+        caps = ev[ev.event == "captured"]
+        if caps.empty or caps.iloc[-1].faction == "ISIS":
+            return pd.NaT
+        # Not a later hand-over between ISIS's enemies (SDF to SAA): the capture from ISIS.
+        from_isis = caps[caps.detail == "from ISIS"]
+        return pd.Timestamp(from_isis.iloc[-1].date) if len(from_isis) else pd.NaT
+    if milestone.kind == "cleared":
+        ev = ev[ev.event.isin(["city_cleared", "isis_returns"])]
+        if ev.empty or ev.iloc[-1].event != "city_cleared":
+            return pd.NaT
+        return pd.Timestamp(ev.iloc[-1].date)
+    raise ValueError(f"{milestone.key} is not a dated milestone")
+
+
+def isis_share(by_governorate: pd.DataFrame, governorate: str, on: dt.date) -> float:
+    """ISIS's share (0-1) of a governorate's area on a date (NaN if the run misses it)."""
+    day = by_governorate[(by_governorate.governorate == governorate)
+                         & (pd.to_datetime(by_governorate.date) == pd.Timestamp(on))]
+    total = day.area_km2.sum()
+    if total <= 0:
+        return float("nan")
+    return float(day.loc[day.faction == "ISIS", "area_km2"].sum() / total)
+
+
+def run_milestones(events: pd.DataFrame, by_governorate: pd.DataFrame) -> dict[str, object]:
+    """Every milestone of the record for one run: dates (or NaT) and the 3 November share."""
+    events = events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+    out: dict[str, object] = {}
+    for m in RECORD:
+        if m.kind == "share":
+            out[m.key] = isis_share(by_governorate, m.place, SHARE_DATE)
+        else:
+            out[m.key] = milestone_date(events, m)
+    return out
+
+
+def days_from_record(value, milestone: Milestone) -> float:
+    """Days a run's milestone date lies after (+) or before (-) the historical date."""
+    if pd.isna(value):
+        return np.nan
+    return float((pd.Timestamp(value) - pd.Timestamp(milestone.historical)).days)
+
+
+def reached_at_start(model) -> dict[str, bool]:
+    """Which dated milestones a model's state shows already reached (call it at step 0).
+
+    ``falls``: someone other than ISIS holds the place's cell. ``cleared``: ISIS holds
+    no ground within ``records.CITY_RING_KM`` of the city. ``siege_broken``: the SAA
+    holds the place and it is linked to the SAA's supply sources.
+
+    Args:
+        model: a :class:`~simulation.model.ConflictModel`, normally just built.
+
+    Returns:
+        Milestone key to True/False, for every dated milestone of :data:`RECORD`.
+    """
+    tmap, control = model.theatre, model.control
+    names, rings = records.city_rings(tmap)
+    out: dict[str, bool] = {}
+    for m in RECORD:
+        if m.kind == "share":
+            continue
+        k = tmap.place_cell[m.place]
+        if m.kind == "falls":
+            out[m.key] = bool(control[k] != Faction.ISIS)
+        elif m.kind == "cleared":
+            out[m.key] = not bool((rings[names.index(m.place)] & (control == Faction.ISIS)).any())
+        else:
+            out[m.key] = bool(control[k] == Faction.SAA and model.supplied_at(Faction.SAA, k))
+    return out
+
+
+def milestone_undone(events: pd.DataFrame, milestone: Milestone) -> bool:
+    """Whether a run ends with the milestone reversed: ISIS back in the place or round the city.
+
+    Events must be in step order. A broken siege is never undone: the milestone is
+    the first relief.
+    """
+    ev = events[events.place == milestone.place]
+    if milestone.kind == "falls":
+        caps = ev[ev.event == "captured"]
+        return bool(len(caps) and caps.iloc[-1].faction == "ISIS")
+    if milestone.kind == "cleared":
+        ev = ev[ev.event.isin(["city_cleared", "isis_returns"])]
+        return bool(len(ev) and ev.iloc[-1].event == "isis_returns")
+    return False
+
+
+def run_outcomes(events: pd.DataFrame, by_governorate: pd.DataFrame, at_start: dict[str, bool],
+                 start: dt.date, end: dt.date) -> dict[str, object]:
+    """Every milestone of one run, with what happened before the run and outside it.
+
+    A dated milestone is its date in the run if it has one (a siege broken at the
+    start is :data:`BEFORE_START` whatever follows); else :data:`BEFORE_START`
+    if the initial state shows it reached (``at_start``, from :func:`reached_at_start`)
+    or the record dates it before ``start``, and the run did not undo it; else
+    :data:`NEVER`. The 3 November share is :data:`NOT_APPLICABLE` when that day lies
+    outside ``start``..``end``.
+
+    Args:
+        events: the run's event log (``model.events`` or its CSV).
+        by_governorate: the run's daily figures per governorate.
+        at_start: milestone key to whether it was reached at step 0.
+        start: the scenario's first day.
+        end: the scenario's last day.
+
+    Returns:
+        Milestone key to a Timestamp, a share (0-1), or one of the three labels.
+    """
+    dated = run_milestones(events, by_governorate)
+    events = events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+    out: dict[str, object] = {}
+    for m in RECORD:
+        value = dated[m.key]
+        if m.kind == "share":
+            out[m.key] = value if start <= SHARE_DATE <= end and not pd.isna(value) else NOT_APPLICABLE
+        elif m.kind == "siege_broken" and at_start.get(m.key, False):
+            out[m.key] = BEFORE_START  # the first relief came before the run
+        elif not pd.isna(value):
+            out[m.key] = pd.Timestamp(value)
+        elif (at_start.get(m.key, False) or m.historical < start) and not milestone_undone(events, m):
+            out[m.key] = BEFORE_START
+        else:
+            out[m.key] = NEVER
+    return out
