@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix
 from agents import Unit
 from simulation import records, setup
 from simulation.factions import AirArm, Faction, Posture
-from simulation.rules import air_support, combat, deconfliction, movement, overstretch, supply
+from simulation.rules import air_support, combat, deconfliction, ground, movement, overstretch, supply
 from simulation.scenario import Scenario, load_scenario
 from simulation.theatre import Country, Terrain, make_hex_grid, theatre_map
 from shapely.geometry import LineString
@@ -73,7 +73,8 @@ class ConflictModel(mesa.Model):
         self.air_wings = setup.make_air_wings(self, scenario)
         # Strikes flown in support of each faction on the last day (first day: full budgets).
         self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in Faction}
-        self._supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
+        # Per faction, the cells linked to its supply sources (traced each day).
+        self.supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
         self._labels = {f: np.full(tmap.n_cells, -1) for f in Faction}
         self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in Faction}
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
@@ -158,7 +159,7 @@ class ConflictModel(mesa.Model):
         rules = self.rules.supply
         all_labels = supply.held_components(self.theatre, self.control)
         for faction in Faction:
-            was_supplied, was_labels = self._supplied[faction], self._labels[faction]
+            was_supplied, was_labels = self.supplied[faction], self._labels[faction]
             was_besieged = (was_labels >= 0) & ~was_supplied
             held = self.theatre.in_theatre & (self.control == faction)
             labels = np.where(held, all_labels, -1)
@@ -169,7 +170,7 @@ class ConflictModel(mesa.Model):
                 for cells in supply.pockets_formed(was_supplied, (labels >= 0) & ~connected, labels):
                     if self.units_of(faction, cells) or (self.theatre.place[cells] >= 0).any():
                         self.log_event("siege_formed", cells, faction, "pocket cut off from supply")
-            self._supplied[faction], self._labels[faction] = connected, labels
+            self.supplied[faction], self._labels[faction] = connected, labels
             self.supply_km[faction] = supply.supply_distance_km(
                 self.theatre, held, self.commanders[faction].source_cells, self.terrain_cost)
             units = self.units_of(faction)
@@ -185,10 +186,10 @@ class ConflictModel(mesa.Model):
 
     def control_changes(self) -> None:
         """Zones of control sweep empty hostile ground; thin garrisons rise for ISIS."""
-        self._sweep_zones_of_control()
-        self._collapse_unheld_ground()
-        self._insurgency()
-        self._occupy_where_standing()
+        ground.sweep_zones_of_control(self)
+        ground.collapse_unheld_ground(self)
+        ground.rise_for_isis(self)
+        ground.occupy_where_standing(self)
 
     def count_garrisons(self) -> None:
         """Garrison need, manoeuvre force and overstretch; reinforce or drain units; morale."""
@@ -197,7 +198,7 @@ class ConflictModel(mesa.Model):
             if self.steps > 0:
                 self.manpower[faction] += spec.recruits_per_day
             held = self.control == faction
-            need = overstretch.garrison_total(self.garrison_need[faction], held, self._presence(faction, False))
+            need = overstretch.garrison_total(self.garrison_need[faction], held, self.presence(faction, False))
             self.garrison_total[faction] = need
             ratio = overstretch.overstretch_ratio(need, self.manpower[faction], spec.fixed_commitment)
             self.overstretch[faction] = ratio
@@ -306,7 +307,7 @@ class ConflictModel(mesa.Model):
 
     def supplied_at(self, faction: Faction, k: int) -> bool:
         """Whether cell k is held by ``faction`` and linked to its sources."""
-        return bool(self._supplied[faction][k])
+        return bool(self.supplied[faction][k])
 
     def engaged_today(self, unit: Unit) -> bool:
         """Whether a unit fought today."""
@@ -401,15 +402,15 @@ class ConflictModel(mesa.Model):
             "defenders_after": float(d1), "defence_broke": broke})
         if broke:
             for u in defenders:
-                self._retreat(u, cell)
+                self.retreat(u, cell)
             if not self.enemy_units_in(cell, faction):
                 self.take_cells(cell, faction)
                 lead = max(attackers, key=lambda u: (u.strength, -u.unique_id))
                 if lead.strength > 0:
                     lead.move_to_index(cell)
-        self._remove_spent_units()
+        self.remove_spent_units()
 
-    def _retreat(self, unit: Unit, from_cell: int) -> None:
+    def retreat(self, unit: Unit, from_cell: int) -> None:
         """A broken unit falls back to a neighbouring friendly cell, or surrenders."""
         nb = self.theatre.neighbours[from_cell]
         options = [int(k) for k in nb if k >= 0 and self.control[k] == unit.faction
@@ -421,7 +422,7 @@ class ConflictModel(mesa.Model):
         unit.move_to_index(options[int(self.rng.integers(len(options)))])
         unit.posture = Posture.WITHDRAW
 
-    def _remove_spent_units(self) -> None:
+    def remove_spent_units(self) -> None:
         for u in self.all_units():
             if u.strength < self.rules.combat.unit_destroyed_below:
                 self.manpower[u.faction] = max(0.0, self.manpower[u.faction] - u.strength)
@@ -445,7 +446,7 @@ class ConflictModel(mesa.Model):
             areas[Faction.SDF] &= self.line_side > 0
         return areas
 
-    def _presence(self, faction: Faction, attacking_only: bool) -> np.ndarray:
+    def presence(self, faction: Faction, attacking_only: bool = False) -> np.ndarray:
         """Fighters per cell (only those pressing forward, if ``attacking_only``).
 
         Pressing forward: attacking, or a supplied garrison at home (it patrols round its town).
@@ -454,109 +455,6 @@ class ConflictModel(mesa.Model):
                  or (u.tied and u.k == u.home and self.is_supplied(u))]
         return np.bincount([u.k for u in units], weights=[u.strength for u in units],
                            minlength=self.theatre.n_cells) if units else np.zeros(self.theatre.n_cells)
-
-    def _sweep_zones_of_control(self) -> None:
-        """Empty hostile cells near attacking units, next to the attacker's ground, change hands."""
-        tmap, nf = self.theatre, len(Faction)
-        presence = np.stack([self._presence(f, False) for f in Faction])
-        guarded = (self.contact_reach @ presence.T).T > 0  # a unit guards its cell and the next ring
-        pull = np.stack([self.zone_of_control @ self._presence(f, True) for f in Faction])
-        nb = tmap.neighbours
-        for f in Faction:
-            enemy_of_f = self.hostile[f]
-            guarded_against_f = guarded[enemy_of_f].any(axis=0)
-            # Two or more own neighbours: zones of control widen a front and fill its
-            # flanks, but do not push a spearhead beyond where units have fought to.
-            borders = ((self.control[np.where(nb >= 0, nb, 0)] == f) & (nb >= 0)).sum(axis=1) >= 2
-            claim = (pull[f] > 0) & enemy_of_f[self.control] & ~guarded_against_f & borders & self.may_take[f]
-            pull[f] = np.where(claim, pull[f], 0.0)
-        winner = np.argmax(pull, axis=0)
-        taken = np.flatnonzero(pull.max(axis=0) > 0)
-        chance = np.array([movement.sweep_chance(
-            self.rules.movement, tmap.cell_km,
-            overstretch.offensive_tempo(self.overstretch[f], self.rules.overstretch), self.air_cover(f))
-            for f in Faction])
-        reach = self.rules.movement.logistics_reach_km
-        tether = np.array([supply.logistics_tempo(self.supply_km[Faction(f)][k], reach)
-                           for f, k in zip(winner[taken], taken)]) if taken.size else np.zeros(0)
-        taken = taken[self.rng.random(taken.size) < chance[winner[taken]] * tether]
-        for f in range(nf):
-            cells = taken[winner[taken] == f]
-            if cells.size:
-                self.take_cells(cells, Faction(f))
-
-    def _collapse_unheld_ground(self) -> None:
-        """Enemy ground no one holds crumbles from its edges, with no attack needed.
-
-        A pocket cut off from its side's supply with no units in it falls at the pace
-        of a sweep: no one holds empty villages once the roads are cut. Ground with
-        none of its holder's units within ``hold_reach_km`` erodes more slowly, at
-        ``unheld_sweep_share`` of that pace: ISIS's hold on the empty desert was
-        nominal and melted as its towns fell. Only the sides on the offensive erode
-        ground this way; ISIS's way back is the insurgency rule.
-        """
-        tmap, nb, rules = self.theatre, self.theatre.neighbours, self.rules.movement
-        occupied = np.zeros(tmap.n_cells, bool)
-        occupied[[u.k for u in self.all_units()]] = True
-        supplied = np.zeros(tmap.n_cells, bool)
-        for f in Faction:
-            supplied |= self._supplied[f]
-        free = tmap.in_theatre & ~occupied
-        for f in self.rng.permutation([f for f in Faction if f != Faction.ISIS]):
-            f = Faction(int(f))
-            # Only ground linked to the side's supply grows this way: a besieged pocket does not.
-            edge = (self._supplied[f][np.where(nb >= 0, nb, 0)] & (nb >= 0)).any(axis=1)
-            cells = np.flatnonzero(free & edge & self.hostile[f][self.control] & self.may_take[f])
-            if not cells.size:
-                continue
-            share = np.where(supplied[cells], 0.0, 1.0)
-            unheld = self._far_from_holders(cells, rules.hold_reach_km)
-            share = np.maximum(share, np.where(unheld, rules.unheld_sweep_share, 0.0))
-            chance = movement.sweep_chance(rules, tmap.cell_km,
-                                           overstretch.offensive_tempo(self.overstretch[f], self.rules.overstretch),
-                                           self.air_cover(f))
-            chance = chance * share * supply.logistics_tempo(self.supply_km[f][cells], rules.logistics_reach_km)
-            taken = cells[self.rng.random(cells.size) < chance]
-            self.take_cells(taken, f)
-            free[taken] = False
-
-    def _far_from_holders(self, cells: np.ndarray, radius_km: float) -> np.ndarray:
-        """Whether each cell has none of its holder's units within ``radius_km``."""
-        far = np.ones(cells.size, bool)
-        for f in Faction:
-            mine = self.control[cells] == f
-            units = self.units_of(f)
-            if mine.any() and units:
-                near = self.theatre.distance_km(cells[mine], [u.k for u in units]).min(axis=1) <= radius_km
-                far[np.flatnonzero(mine)[near]] = False
-        return far
-
-    def _insurgency(self) -> None:
-        """Cells of overstretched factions near ISIS ground, with no units, can rise for ISIS."""
-        rules = self.rules.overstretch
-        isis_near = (self.insurgency_reach @ (self.control == Faction.ISIS).astype(float)) > 0
-        occupied = np.zeros(self.theatre.n_cells, bool)
-        occupied[[u.k for u in self.all_units()]] = True
-        shortfall = np.zeros(self.theatre.n_cells)
-        hostility = np.zeros(self.theatre.n_cells)
-        for f in Faction:
-            if f == Faction.ISIS or self.overstretch[f] <= 1.0:
-                continue
-            held = self.control == f
-            shortfall[held] = 1.0 - 1.0 / self.overstretch[f]
-            hostility[held] = self.hostility[f][held]
-        candidates = (shortfall > 0) & ~occupied & self.theatre.in_theatre
-        rising = overstretch.insurgency_flips(candidates, shortfall, hostility, isis_near, self.rng, rules)
-        self.control[rising] = Faction.ISIS
-
-    def _occupy_where_standing(self) -> None:
-        """A unit holds the cell it stands on: enemy ground with no enemy units there is its."""
-        for u in self.all_units():
-            if self.hostile[u.faction, self.control[u.k]] and not self.enemy_units_in(u.k, u.faction):
-                self.control[u.k] = u.faction
-            elif self.hostile[u.faction, self.control[u.k]]:
-                self._retreat(u, u.k)
-        self._remove_spent_units()
 
     def _reinforce(self, faction: Faction) -> None:
         """Top units up from the pool, or drain them into garrisons when overstretched."""
@@ -578,7 +476,7 @@ class ConflictModel(mesa.Model):
                 for u, g in zip(units, wants * min(1.0, pool / wants.sum())):
                     u.strength += g
         self._rally(faction, units)
-        self._remove_spent_units()
+        self.remove_spent_units()
 
     def _rally(self, faction: Faction, units: list[Unit]) -> None:
         """Daily morale drift: recovery when supplied, loss when cut off or overstretched."""
