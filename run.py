@@ -4,7 +4,7 @@
     python run.py run SCENARIO [--seed N] [--out DIR] [--cell-km K] [--days N] [--set KEY=VALUE ...]
     python run.py validate SCENARIO [SCENARIO ...] [--set KEY=VALUE ...]
     python run.py schema               # the scenario format as JSON Schema, for editors
-    python run.py calibrate SCENARIO [--seeds N] [--out DIR] [--workers W]   # against the 2017 record
+    python run.py calibrate SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
 
 A user's mistake (a missing file, a bad scenario, a negative seed) prints one line
 per problem, ``run.py: error: ...``, and exits with code 2, writing nothing.

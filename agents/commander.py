@@ -1,10 +1,12 @@
 """A faction's commander: picks each unit's objective and posture every morning.
 
 Attackers (SAA, SDF, ISF) send units to the open objective that scores best on
-weight over distance, spreading them so one objective does not soak up every unit;
-units that are hurt or demoralised fall back toward their supply sources. ISIS
-garrisons hold; its mobile units counter-attack weak enemy units within reach,
-otherwise fall back on the places it most wants to keep.
+weight over distance (only the best few, for a faction that runs few operations at
+once, and none for the days it regroups after a gain), spreading them so one
+objective does not soak up every unit; units that are hurt or demoralised fall back
+toward their supply sources; garrisons hold and, once supplied, sortie. ISIS
+garrisons hold; its mobile units fall back on the places it most wants to keep.
+Every side's mobile units first strike weak enemy units within reach.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ class Unit(CellAgent):
         establishment: full strength, fighters (what reinforcement tops it up to).
         morale: 0-1; below the break threshold the unit gives way.
         supply: 0-1; falls while cut off from its faction's sources.
-        posture: HOLD, ATTACK or WITHDRAW, set daily by its commander.
+        posture: HOLD, ATTACK, ASSEMBLE or WITHDRAW, set daily by its commander.
         objective: flat index of the cell it is heading for or holding (-1 none).
         tied: True if the scenario ties it to its objective (garrisons).
         home: the cell a tied unit holds (its first objective; -1 if not tied).

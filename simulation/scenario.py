@@ -227,7 +227,8 @@ class CommandRules(Strict):
     attack_min_supply: Fraction = Field(0.3, description="units attack only with at least this supply")
     withdraw_below_strength: Fraction = Field(0.25, description="units below this share of establishment withdraw")
     attack_force_ratio: Positive = Field(1.5, description="fighters sent per defender before an attack goes in")
-    counterattack_ratio: Positive = Field(1.5, description="ISIS counter-attacks enemies weaker by this ratio")
+    counterattack_ratio: Positive = Field(
+        1.5, description="units strike enemy units within reach, and garrisons sortie, when this many times stronger")
     counterattack_reach_km: Positive = Field(25.0, description="reach for counter-attacks and force ratios, km")
 
 
