@@ -258,15 +258,15 @@ def test_a_fragile_line_breaks_down_in_most_runs():
 
 
 @pytest.mark.slow
-def test_turkish_pressure_shrinks_the_sdf_manoeuvre_force():
+def test_turkish_pressure_shrinks_the_sdf_manoeuvre_force_and_stretches_it():
+    # A third of the SDF tied down leaves less to manoeuvre and a higher overstretch
+    # ratio; while that ratio stays below 1 the rule does not slow its advance, so
+    # ground gained is not asserted (it barely moves: see the issue 3 closing note).
     base, variant = runs(JULY), runs(VARIANTS / "turkish_pressure.yaml", 90)
     assert all(m.spec.sdf.fixed_commitment == pytest.approx(16700) for m in variant)
     manoeuvre = [statistics.median(mean_over(m, Faction.SDF, "manoeuvre", 90) for m in ms) for ms in (base, variant)]
     assert manoeuvre[1] < manoeuvre[0], manoeuvre
+    stretch = [statistics.median(mean_over(m, Faction.SDF, "overstretch", 90) for m in ms) for ms in (base, variant)]
+    assert stretch[1] > stretch[0], stretch
 
 
-@pytest.mark.slow
-def test_turkish_pressure_leaves_the_sdf_less_ground_gained_by_day_90():
-    base, variant = runs(JULY), runs(VARIANTS / "turkish_pressure.yaml", 90)
-    gained = [statistics.median(area_gained(m, Faction.SDF, 90) for m in ms) for ms in (base, variant)]
-    assert gained[1] < gained[0], gained
