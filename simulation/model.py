@@ -158,6 +158,10 @@ class ConflictModel(mesa.Model):
         """Trace each faction's supply; update units; announce sieges formed and broken."""
         rules = self.rules.supply
         all_labels = supply.held_components(self.theatre, self.control)
+        distances = supply.supply_distances_km(self.theatre, self.control,
+                                               {int(f): self.commanders[f].source_cells for f in Faction},
+                                               self.terrain_cost)
+        self.supply_km = {f: distances[int(f)] for f in Faction}
         for faction in Faction:
             was_supplied, was_labels = self.supplied[faction], self._labels[faction]
             was_besieged = (was_labels >= 0) & ~was_supplied
@@ -171,8 +175,6 @@ class ConflictModel(mesa.Model):
                     if self.units_of(faction, cells) or (self.theatre.place[cells] >= 0).any():
                         self.log_event("siege_formed", cells, faction, "pocket cut off from supply")
             self.supplied[faction], self._labels[faction] = connected, labels
-            self.supply_km[faction] = supply.supply_distance_km(
-                self.theatre, held, self.commanders[faction].source_cells, self.terrain_cost)
             units = self.units_of(faction)
             if units:
                 level = supply.update_supply(

@@ -67,3 +67,14 @@ def test_defence_breaks_when_outnumbered_or_demoralised():
     assert combat.defender_breaks(3000, 500, 1.0, 0.8, rules, 0.15)
     assert not combat.defender_breaks(3000, 500, 4.0, 0.8, rules, 0.15)  # a town holds
     assert combat.defender_breaks(3000, 2000, 1.0, 0.1, rules, 0.15)  # morale gone
+
+
+def test_town_streets_cap_the_attackers_engaged_and_bigger_cities_defend_better():
+    rules = CombatRules()
+    # 16,000 against 3,000 in a city of 220,000: only the frontage engages.
+    engaged = combat.engaged_attackers([16000.0, 16000.0], [3000.0, 3000.0], np.array([True, False]),
+                                       [220000.0, 220000.0], rules)
+    assert engaged[0] == max(rules.urban_frontage * 3000, rules.urban_frontage_per_1000_people * 220)
+    assert engaged[1] == 16000.0  # open ground: everyone fights
+    small, big = combat.defence_factor(np.array([True, True]), False, False, rules, np.array([40000.0, 200000.0]))
+    assert small == rules.urban_defence and big == rules.urban_defence * 2.0

@@ -55,3 +55,11 @@ def test_ground_of_a_non_enemy_is_impassable_and_enemy_ground_costs_more():
     j = tmap.neighbours[k][0]
     slot = tmap.slot(j, k)
     assert costs[j, slot] > tmap.cell_km * rules.hostile_ground_cost / 2
+
+
+def test_a_sweep_rolls_forward_at_the_same_km_per_day_whatever_the_cell_size():
+    rules = MovementRules()
+    for cell_km in (5.0, 10.0, 20.0):
+        assert movement.sweep_chance(rules, cell_km, 1.0, 1.0) * cell_km == rules.sweep_km_per_day
+    assert movement.sweep_chance(rules, 10.0, 1.0, 0.0) < movement.sweep_chance(rules, 10.0, 1.0, 1.0)
+    assert movement.sweep_chance(rules, 10.0, 0.5, 1.0) == movement.sweep_chance(rules, 10.0, 1.0, 1.0) / 2

@@ -37,3 +37,27 @@ def test_units_cut_off_lose_supply_slowly_if_supplied_by_air():
     level = supply.update_supply(np.array([1.0, 1.0, 0.5]), np.array([False, False, True]),
                                  np.array([False, True, False]), 0.08, 0.01, 0.25)
     assert level[0] == 0.92 and level[1] == 0.99 and level[2] == 0.75
+
+
+def test_supply_distance_runs_through_own_ground_and_slows_advances_far_from_it():
+    from simulation.rules.movement import terrain_cost
+    from simulation.scenario import MovementRules
+
+    tmap = theatre_map(10.0)
+    control = np.full(tmap.n_cells, int(Faction.ISIS), dtype=np.int8)
+    source, town = tmap.place_cell["Palmyra"], tmap.place_cell["Deir ez-Zor"]
+    ring = ring_around(tmap, town)
+    control[source] = control[ring_around(tmap, source)] = Faction.SAA
+    control[town] = Faction.SAA  # an enclave, not linked to the source
+    isis_source = tmap.place_cell["Mayadeen"]
+    dist = supply.supply_distances_km(tmap, control, {int(Faction.SAA): np.array([source]),
+                                                      int(Faction.ISIS): np.array([isis_source])},
+                                      terrain_cost(tmap, MovementRules()))
+    saa, isis = dist[int(Faction.SAA)], dist[int(Faction.ISIS)]
+    assert saa[source] == 0 and np.isfinite(saa[ring_around(tmap, source)]).all()
+    assert np.isinf(saa[town])  # cut off
+    front = [k for k in ring_around(tmap, ring_around(tmap, source)[0]) if control[k] == Faction.ISIS]
+    assert front and all(saa[k] > saa[ring_around(tmap, source)].min() for k in front)
+    assert isis[isis_source] == 0 and np.isinf(isis[source])  # SAA ground is not ISIS's road
+    tempo = supply.logistics_tempo(np.array([0.0, 100.0, np.inf]), 100.0)
+    assert list(tempo) == [1.0, 0.5, 0.25]

@@ -32,26 +32,37 @@ def held_components(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
     return labels
 
 
-def supply_distance_km(tmap: TheatreMap, held: np.ndarray, source_cells: np.ndarray,
-                       terrain_cost: np.ndarray) -> np.ndarray:
-    """Road distance (km-equivalents) from each cell to the nearest source, through own ground.
+def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.ndarray],
+                        terrain_cost: np.ndarray) -> dict[int, np.ndarray]:
+    """Road distance (km-equivalents) from each cell to its holder's nearest source, per faction.
 
-    Cells next to own ground (the front) get one more step; everything else is inf.
+    Distances run through each faction's own ground; cells next to it (its front)
+    get one more step; everything else is inf. Only cells with the same holder are
+    linked, so one Dijkstra from every faction's held sources serves all of them.
+
+    Args:
+        control: faction code holding each cell.
+        sources: per faction code, the flat indices of its supply sources.
+        terrain_cost: cost factor per cell (movement's terrain cost).
     """
     nb = tmap.neighbours
     src, slot = np.nonzero(nb >= 0)
     dst = nb[src, slot]
-    keep = held[src] & held[dst]
+    keep = (control[src] == control[dst]) & tmap.in_theatre[src] & tmap.in_theatre[dst]
     cost = 0.5 * (terrain_cost[src[keep]] + terrain_cost[dst[keep]]) * tmap.cell_km
     graph = csr_matrix((cost, (src[keep], dst[keep])), shape=(tmap.n_cells, tmap.n_cells))
-    sources = np.asarray(source_cells, dtype=np.int64)
-    sources = sources[held[sources]]
-    if sources.size == 0:
-        return np.full(tmap.n_cells, np.inf)
-    dist = dijkstra(graph, directed=False, indices=sources, min_only=True)
-    dist[~held] = np.inf
-    front = np.where(nb >= 0, dist[np.where(nb >= 0, nb, 0)], np.inf).min(axis=1) + tmap.cell_km
-    return np.where(held, dist, front)
+    held_sources = [np.asarray(cells, dtype=np.int64)[control[np.asarray(cells, dtype=np.int64)] == f]
+                    for f, cells in sources.items()]
+    starts = np.unique(np.concatenate(held_sources)) if held_sources else np.zeros(0, np.int64)
+    dist = (dijkstra(graph, directed=False, indices=starts, min_only=True) if starts.size
+            else np.full(tmap.n_cells, np.inf))
+    out = {}
+    for f in sources:
+        held = tmap.in_theatre & (control == f)
+        own = np.where(held, dist, np.inf)
+        front = np.where(nb >= 0, own[np.where(nb >= 0, nb, 0)], np.inf).min(axis=1) + tmap.cell_km
+        out[f] = np.where(held, own, front)
+    return out
 
 
 def logistics_tempo(distance_km: np.ndarray, reach_km: float) -> np.ndarray:
