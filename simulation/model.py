@@ -16,11 +16,15 @@ from scipy.sparse import csr_matrix
 
 from agents import Unit
 from simulation import records, setup
+from simulation.mesa_compat import release_finished_models
 from simulation.factions import AirArm, Faction, Posture
 from simulation.rules import air_support, combat, deconfliction, ground, movement, overstretch, supply
 from simulation.scenario import Scenario, load_scenario
 from simulation.theatre import Country, Terrain, make_hex_grid, theatre_map
 from shapely.geometry import LineString
+
+
+release_finished_models()
 
 
 class ConflictModel(mesa.Model):

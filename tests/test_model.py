@@ -136,3 +136,14 @@ def test_isis_retakes_ground_where_the_sdf_is_stretched_thin(july):
         isis = model.daily[model.daily.faction == "ISIS"].area_km2
         regained += isis.diff().clip(lower=0).sum()  # days on which ISIS's ground grew
     assert regained > 0
+
+
+def test_a_finished_model_is_freed_so_long_sweeps_keep_flat_memory(july):
+    import gc
+    import weakref
+
+    model = ConflictModel(july, seed=1, cell_km=20).run(days=2)
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
