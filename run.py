@@ -5,6 +5,8 @@
     python run.py validate SCENARIO [SCENARIO ...] [--set KEY=VALUE ...]
     python run.py schema               # the scenario format as JSON Schema, for editors
     python run.py calibrate SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
+    python run.py sweep FILE --out DIR [--workers N] [--scheduler ADDRESS] [--resume]
+    python run.py report DIR           # a sweep's report, from its results on disk, into DIR/_report/
 
 A user's mistake (a missing file, a bad scenario, a negative seed) prints one line
 per problem, ``run.py: error: ...``, and exits with code 2, writing nothing.
@@ -69,7 +71,7 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser: subcommands ``run``, ``validate``, ``schema`` and ``calibrate``."""
+    """The argument parser: subcommands ``run``, ``validate``, ``schema``, ``calibrate`` and ``sweep``."""
     parser = _Parser(prog="run.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario with one seed and write its outputs")
@@ -94,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=_positive_int, default=None,
                            help="processes to run seeds in (default: one per CPU)")
     calibrate.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
+    sweep = sub.add_parser(
+        "sweep", help="run a sweep file's parameter points and seeds on Dask, one Parquet file per run",
+        description="Run every run of a sweep file (see analysis/sweep.py) on a local Dask cluster or an "
+                    "existing one. Exit codes: 0 every run finished; 1 some runs raised (recorded in "
+                    "DIR/_failed/, retried by --resume); 2 a mistake in the sweep file or the command, "
+                    "nothing run; 130 interrupted (finished runs kept; go on with --resume).")
+    sweep.add_argument("sweep", type=Path, metavar="FILE", help="sweep YAML file")
+    sweep.add_argument("--out", type=Path, required=True, help="output folder (read it with pandas.read_parquet)")
+    sweep.add_argument("--workers", type=_positive_int, default=None,
+                       help="local worker processes (default: one per CPU; not with --scheduler)")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (its workers must see --out)")
+    sweep.add_argument("--resume", action="store_true", help="go on with the sweep in --out: run what is missing")
+    report = sub.add_parser("report", help="write a sweep's report (fan charts, milestones, summary) into DIR/_report/")
+    report.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
     return parser
 
 
@@ -190,6 +207,41 @@ def command_calibrate(args) -> int:
     return 0
 
 
+def command_report(args) -> int:
+    """Write the report of the sweep in ``args.folder`` into its ``_report/`` folder."""
+    from analysis.sweep_report import SweepReportError, write_report
+
+    try:
+        out = write_report(args.folder)
+    except SweepReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{args.folder}: report -> {out}/summary.md")
+    return 0
+
+
+def command_sweep(args) -> int:
+    """Run a sweep into ``args.out``: 0 all done, 1 some runs failed, 130 interrupted."""
+    from analysis.sweep import plan_sweep
+    from analysis.sweep_runner import SweepError, run_sweep
+
+    if args.scheduler and args.workers:
+        raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")
+    plan = plan_sweep(args.sweep)  # every point checked before anything is written
+    try:
+        outcome = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    if outcome.interrupted:
+        print(f"run.py: interrupted: {outcome.done} of {outcome.total} runs finished in {args.out}/; "
+              f"go on with: python run.py sweep {args.sweep} --out {args.out} --resume", file=sys.stderr)
+        return 130
+    if outcome.failed:
+        print(f"run.py: warning: {outcome.failed} runs failed; their errors are in {args.out}/_failed/",
+              file=sys.stderr)
+    print(f"{args.sweep}: {outcome.done} of {outcome.total} runs done, {outcome.failed} failed -> {args.out}/")
+    return 1 if outcome.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn user mistakes into error lines (one per problem)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -200,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         commands = {"run": command_run, "validate": command_validate, "schema": command_schema,
-                    "calibrate": command_calibrate}
+                    "calibrate": command_calibrate, "sweep": command_sweep,
+                    "report": command_report}
         if args.command in commands:
             return commands[args.command](args)
         build_parser().print_help()
