@@ -2,9 +2,9 @@
 
 Milestone dates are read from a run's tables alone (its event log and its daily
 figures per governorate), so they work the same on one model in memory, on a run's
-CSV files and on a sweep's Parquet files. Whether a milestone was already reached
-when a scenario starts is read from the model at step 0 (:func:`reached_at_start`):
-the event log only records what changes.
+CSV files and on a sweep's Parquet files (:func:`sweep_milestones`). Whether a
+milestone was already reached when a scenario starts is read from the model at step 0
+(:func:`reached_at_start`): the event log only records what changes.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ class Milestone:
 
     key: str
     label: str
-    kind: str  # siege_broken | falls | cleared | share
+    kind: str  # siege_broken | falls | cleared | share | area_below
     place: str
-    historical: dt.date | float
+    historical: dt.date | float | None
     note: str
 
 
@@ -51,6 +51,22 @@ RECORD = (
     Milestone("isis_share_deir_ez_zor", "ISIS share of Deir ez-Zor governorate on 3 Nov", "share",
               "Deir ez-Zor", 1 / 3, "ISIS keeps about a third of the province"),
 )
+
+
+# Milestones a sweep reports beyond the calibration ones. Abu Kamal, taken by the SAA
+# on 9 November 2017, was lost to an ISIS counter-attack and retaken on 19 November.
+# The area milestone is not dated by the record: the faction's theatre area falls below
+# AREA_FRACTION of its area on the scenario's first day.
+AREA_FRACTION = 0.05
+SWEEP_EXTRA = (
+    Milestone("abu_kamal_falls", "Abu Kamal falls", "falls", "Abu Kamal",
+              dt.date(2017, 11, 19), "SAA and allies retake the town after an ISIS counter-attack"),
+    Milestone("isis_below_5pct", "ISIS below 5% of its starting area", "area_below", "ISIS",
+              None, "first day ISIS holds under 5% of the theatre area it held on day 0"),
+)
+# Every milestone a sweep reports: the dated ones of the record, the extra ones, then the share.
+SWEEP_RECORD = tuple(m for m in RECORD if m.kind != "share") + SWEEP_EXTRA + tuple(
+    m for m in RECORD if m.kind == "share")
 
 
 def milestone_date(events: pd.DataFrame, milestone: Milestone) -> pd.Timestamp:
@@ -191,3 +207,79 @@ def run_outcomes(events: pd.DataFrame, by_governorate: pd.DataFrame, at_start: d
         else:
             out[m.key] = NEVER
     return out
+
+
+# ---- milestones of a sweep ---------------------------------------------------------
+def area_below_date(daily: pd.DataFrame, faction: str, fraction: float = AREA_FRACTION) -> pd.Timestamp:
+    """The first day a faction's theatre area is below ``fraction`` of its day-0 area (NaT if never).
+
+    Args:
+        daily: a run's daily figures (``model.daily``): ``date``, ``step``, ``faction``, ``area_km2``.
+        faction: the faction's name, e.g. ``"ISIS"``.
+        fraction: the share (0-1) of the first day's area to fall below.
+    """
+    rows = daily[daily.faction == faction].sort_values("step", kind="stable")
+    if rows.empty:
+        return pd.NaT
+    start = float(rows.area_km2.iloc[0])
+    below = rows[rows.area_km2 < fraction * start]
+    return pd.Timestamp(below.date.iloc[0]) if len(below) else pd.NaT
+
+
+def sweep_run_milestones(events: pd.DataFrame, by_governorate: pd.DataFrame,
+                         daily: pd.DataFrame) -> dict[str, object]:
+    """Every milestone of :data:`SWEEP_RECORD` for one run: dates (or NaT) and the 3 November share."""
+    out = run_milestones(events, by_governorate)
+    events = events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+    for m in SWEEP_EXTRA:
+        if m.kind == "area_below":
+            out[m.key] = area_below_date(daily.assign(date=pd.to_datetime(daily.date)), m.place)
+        else:
+            out[m.key] = milestone_date(events, m)
+    return {m.key: out[m.key] for m in SWEEP_RECORD}
+
+
+RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
+TABLE_COLUMNS = frozenset({"kind", "date", "step", "faction", "governorate", "area_km2", "cells", "population",
+                           "strength", "units", "manoeuvre", "garrison_need", "overstretch", "morale", "supply",
+                           "event", "place", "detail"})
+
+
+def parameter_columns(table: pd.DataFrame) -> list[str]:
+    """The parameter columns of a sweep's tidy table: every column that is not a run or table column."""
+    return [c for c in table.columns if c not in RUN_COLUMNS and c not in TABLE_COLUMNS]
+
+
+def sweep_milestones(table: pd.DataFrame) -> pd.DataFrame:
+    """Every run's milestones from a sweep's tidy table (``pandas.read_parquet(DIR)``).
+
+    Args:
+        table: rows of kind ``daily``, ``governorate`` and ``event`` for each ``run_id``,
+            with the run's point, replicate, seed and parameter columns.
+
+    Returns:
+        One row per run: ``run_id``, ``point``, ``replicate``, ``seed``, the parameter columns,
+        ``start`` and ``end`` (the run's first and last days), then one column per dated milestone of
+        :data:`SWEEP_RECORD` in days after the start (float; NaN if never reached) and the
+        3 November ISIS share (0-1) of Deir ez-Zor governorate (NaN outside the run).
+    """
+    params = parameter_columns(table)
+    rows = []
+    for run_id, run in table.groupby("run_id", sort=True):
+        daily = run[run.kind == "daily"]
+        start = pd.to_datetime(daily.date).min() if len(daily) else pd.to_datetime(run.date).min()
+        found = sweep_run_milestones(run[run.kind == "event"], run[run.kind == "governorate"], daily)
+        first = run.iloc[0]
+        end = pd.to_datetime(daily.date).max() if len(daily) else pd.to_datetime(run.date).max()
+        row = {"run_id": run_id, **{c: first[c] for c in RUN_COLUMNS[1:] + tuple(params) if c in run},
+               "start": start, "end": end}
+        for m in SWEEP_RECORD:
+            value = found[m.key]
+            if m.kind == "share":
+                row[m.key] = float(value)
+            else:
+                row[m.key] = np.nan if pd.isna(value) else float((pd.Timestamp(value) - start).days)
+        rows.append(row)
+    columns = ["run_id", *[c for c in RUN_COLUMNS[1:] if c in table], *params, "start", "end",
+               *(m.key for m in SWEEP_RECORD)]
+    return pd.DataFrame(rows, columns=columns)
