@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "2017-07-04_raqqa.yaml"
@@ -138,15 +136,11 @@ def command_run(args) -> int:
     model = build_model(args)  # refuses a bad scenario before anything is written
     scenario = model.spec
     from analysis.plots import plot_control_map, plot_territory
-    from simulation.export import control_geojson, write_csv, write_json
+    from simulation.export import control_geojson, write_csv, write_json, written_together
 
     model.run(days=args.days)
     title = f"{scenario.name} (seed {args.seed})"
-    # Write everything into a scratch folder beside the target, then move it in:
-    # an interrupted or failed run leaves no half-written output.
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-") as tmp:
-        tmp = Path(tmp)
+    with written_together(out, OUTPUT_FILES) as tmp:
         write_csv(model.daily, tmp / "daily.csv")
         write_csv(model.daily_by_governorate, tmp / "daily_governorate.csv")
         write_csv(model.events, tmp / "events.csv")
@@ -155,9 +149,6 @@ def command_run(args) -> int:
         plot_territory(model.daily, tmp / "territory.png", title=title)
         plot_control_map(model.theatre, model.control, tmp / "map.png",
                          title=f"Control on {model.date:%d %B %Y}: {title}")
-        out.mkdir(exist_ok=True)
-        for name in OUTPUT_FILES:
-            shutil.move(str(tmp / name), str(out / name))
     print(f"{scenario.name}: {model.steps} days, seed {args.seed} -> {out}/")
     return 0
 

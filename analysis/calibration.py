@@ -16,11 +16,10 @@ figure and the Markdown text are :mod:`analysis.calibration_report`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
-import shutil
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from analysis import history
 from analysis.consistency import QUANTILES, consistency_frame, later_scenarios
 from analysis.history import BEFORE_START, NEVER, NOT_APPLICABLE, RECORD
 from simulation import ConflictModel, Scenario, load_scenario
-from simulation.export import write_csv
+from simulation.export import write_csv, written_together
 
 OUTPUT_FILES = ("calibration.md", "calibration.csv", "runs.csv", "consistency.csv", "calibration.png")
 DATED = tuple(m for m in RECORD if m.kind != "share")
@@ -275,17 +274,6 @@ def milestone_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- the report ----------------------------------------------------------------------
-def _scratch_beside(out: Path) -> tempfile.TemporaryDirectory:
-    """A scratch folder beside ``out``, made before any run so a bad path fails at once."""
-    if out.exists() and not out.is_dir():
-        raise CalibrationError(f"--out {out}: exists and is not a folder")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-")
-    except OSError as exc:
-        raise CalibrationError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-
-
 def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int | None = None,
                              cell_km: float | None = None, first_seed: int = 1) -> CalibrationResult:
     """Run the seeds and write the calibration report into ``out``, all files or none.
@@ -311,8 +299,13 @@ def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int 
     scenario = load_scenario(scenario_path)
     cell = float(cell_km or scenario.cell_km)
     out = Path(out)
-    with _scratch_beside(out) as tmp:
-        tmp = Path(tmp)
+    if out.exists() and not out.is_dir():
+        raise CalibrationError(f"--out {out}: exists and is not a folder")
+    with contextlib.ExitStack() as stack:
+        try:  # the scratch folder is made before any run, so a bad path fails at once
+            tmp = stack.enter_context(written_together(out, OUTPUT_FILES))
+        except OSError as exc:
+            raise CalibrationError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
         later, notes = later_scenarios(scenario_path, scenario, cell)
         results = simulate(scenario, seed_list, cell, [s.start for s in later], workers)
         runs = runs_frame(results, scenario)
@@ -323,8 +316,5 @@ def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int 
         write_csv(result.consistency, tmp / "consistency.csv")
         plot_calibration(runs, tmp / "calibration.png", title=f"{scenario.name}: {len(runs)} seeds, {cell:g} km cells")
         (tmp / "calibration.md").write_text(markdown_report(result), encoding="utf-8")
-        out.mkdir(exist_ok=True)
-        for name in OUTPUT_FILES:
-            shutil.move(str(tmp / name), str(out / name))
     return result
 

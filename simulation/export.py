@@ -9,6 +9,10 @@ calendar dates as ``YYYY-MM-DD``.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,27 @@ from shapely.geometry import mapping
 from simulation.factions import Faction
 
 COORD_DECIMALS = 5  # about 1 m at these latitudes
+
+
+@contextmanager
+def written_together(out: Path, names: Iterable[str]) -> Iterator[Path]:
+    """A scratch folder beside ``out`` to write files in; on success they move into ``out``.
+
+    An interrupted or failed write leaves ``out`` as it was: no half-written output.
+    The scratch folder is made on entry, so a folder that cannot be written fails
+    before any work is done.
+
+    Args:
+        out: the output folder (made if missing; files of the same names are replaced).
+        names: the files the block writes into the scratch folder.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-") as tmp:
+        yield Path(tmp)
+        out.mkdir(exist_ok=True)
+        for name in names:
+            shutil.move(str(Path(tmp) / name), str(out / name))
 
 
 def _round_coords(obj):
