@@ -15,6 +15,27 @@ from simulation.factions import Faction
 from simulation.rules import movement, overstretch, supply
 
 
+def occupied(model) -> np.ndarray:
+    """Whether each cell has a unit of any side on it."""
+    mask = np.zeros(model.theatre.n_cells, bool)
+    mask[[u.k for u in model.all_units()]] = True
+    return mask
+
+
+def sweep_chance(model, faction: Faction, cells: np.ndarray, share=1.0) -> np.ndarray:
+    """Daily chance that each of ``cells`` falls to ``faction`` without a fight.
+
+    The side's sweep pace (:func:`~simulation.rules.movement.sweep_chance`: its speed,
+    overstretch tempo and air cover), times ``share`` of it, times the logistics
+    tether at each cell.
+    """
+    rules = model.rules.movement
+    pace = movement.sweep_chance(rules, model.theatre.cell_km,
+                                 overstretch.offensive_tempo(model.overstretch[faction], model.rules.overstretch),
+                                 model.air_cover(faction))
+    return pace * share * supply.logistics_tempo(model.supply_km[faction][cells], rules.logistics_reach_km)
+
+
 def sweep_zones_of_control(model) -> None:
     """Empty hostile cells near attacking units, next to the attacker's ground, change hands."""
     tmap, nf = model.theatre, len(Faction)
@@ -32,14 +53,11 @@ def sweep_zones_of_control(model) -> None:
         pull[f] = np.where(claim, pull[f], 0.0)
     winner = np.argmax(pull, axis=0)
     taken = np.flatnonzero(pull.max(axis=0) > 0)
-    chance = np.array([movement.sweep_chance(
-        model.rules.movement, tmap.cell_km,
-        overstretch.offensive_tempo(model.overstretch[f], model.rules.overstretch), model.air_cover(f))
-        for f in Faction])
-    reach = model.rules.movement.logistics_reach_km
-    tether = np.array([supply.logistics_tempo(model.supply_km[Faction(f)][k], reach)
-                       for f, k in zip(winner[taken], taken)]) if taken.size else np.zeros(0)
-    taken = taken[model.rng.random(taken.size) < chance[winner[taken]] * tether]
+    chance = np.zeros(taken.size)
+    for f in Faction:
+        mine = winner[taken] == f
+        chance[mine] = sweep_chance(model, f, taken[mine])
+    taken = taken[model.rng.random(taken.size) < chance]
     for f in range(nf):
         cells = taken[winner[taken] == f]
         if cells.size:
@@ -57,12 +75,10 @@ def collapse_unheld_ground(model) -> None:
     ground this way; ISIS's way back is the insurgency rule.
     """
     tmap, nb, rules = model.theatre, model.theatre.neighbours, model.rules.movement
-    occupied = np.zeros(tmap.n_cells, bool)
-    occupied[[u.k for u in model.all_units()]] = True
     supplied = np.zeros(tmap.n_cells, bool)
     for f in Faction:
         supplied |= model.supplied[f]
-    free = tmap.in_theatre & ~occupied
+    free = tmap.in_theatre & ~occupied(model)
     for f in model.rng.permutation([f for f in Faction if f != Faction.ISIS]):
         f = Faction(int(f))
         # Only ground linked to the side's supply grows this way: a besieged pocket does not.
@@ -73,11 +89,7 @@ def collapse_unheld_ground(model) -> None:
         share = np.where(supplied[cells], 0.0, 1.0)
         unheld = far_from_holders(model, cells, rules.hold_reach_km)
         share = np.maximum(share, np.where(unheld, rules.unheld_sweep_share, 0.0))
-        chance = movement.sweep_chance(rules, tmap.cell_km,
-                                       overstretch.offensive_tempo(model.overstretch[f], model.rules.overstretch),
-                                       model.air_cover(f))
-        chance = chance * share * supply.logistics_tempo(model.supply_km[f][cells], rules.logistics_reach_km)
-        taken = cells[model.rng.random(cells.size) < chance]
+        taken = cells[model.rng.random(cells.size) < sweep_chance(model, f, cells, share)]
         model.take_cells(taken, f)
         free[taken] = False
 
@@ -98,8 +110,6 @@ def rise_for_isis(model) -> None:
     """Cells of overstretched factions near ISIS ground, with no units, can rise for ISIS."""
     rules = model.rules.overstretch
     isis_near = (model.insurgency_reach @ (model.control == Faction.ISIS).astype(float)) > 0
-    occupied = np.zeros(model.theatre.n_cells, bool)
-    occupied[[u.k for u in model.all_units()]] = True
     shortfall = np.zeros(model.theatre.n_cells)
     hostility = np.zeros(model.theatre.n_cells)
     for f in Faction:
@@ -108,7 +118,7 @@ def rise_for_isis(model) -> None:
         held = model.control == f
         shortfall[held] = 1.0 - 1.0 / model.overstretch[f]
         hostility[held] = model.hostility[f][held]
-    candidates = (shortfall > 0) & ~occupied & model.theatre.in_theatre
+    candidates = (shortfall > 0) & ~occupied(model) & model.theatre.in_theatre
     rising = overstretch.insurgency_flips(candidates, shortfall, hostility, isis_near, model.rng, rules)
     model.control[rising] = Faction.ISIS
 
