@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulation import records
+from analysis.sweep_results import RUN_COLUMNS, TABLE_COLUMNS
 from simulation.factions import Faction
 
 SHARE_DATE = dt.date(2017, 11, 3)
@@ -106,9 +106,14 @@ def isis_share(by_governorate: pd.DataFrame, governorate: str, on: dt.date) -> f
     return float(day.loc[day.faction == "ISIS", "area_km2"].sum() / total)
 
 
+def in_step_order(events: pd.DataFrame) -> pd.DataFrame:
+    """A run's events with calendar dates, in the order they happened."""
+    return events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+
+
 def run_milestones(events: pd.DataFrame, by_governorate: pd.DataFrame) -> dict[str, object]:
     """Every milestone of the record for one run: dates (or NaT) and the 3 November share."""
-    events = events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+    events = in_step_order(events)
     out: dict[str, object] = {}
     for m in RECORD:
         if m.kind == "share":
@@ -139,7 +144,7 @@ def reached_at_start(model) -> dict[str, bool]:
         Milestone key to True/False, for every dated milestone of :data:`RECORD`.
     """
     tmap, control = model.theatre, model.control
-    names, rings = records.city_rings(tmap)
+    names, rings = model.city_rings
     out: dict[str, bool] = {}
     for m in RECORD:
         if m.kind == "share":
@@ -192,7 +197,7 @@ def run_outcomes(events: pd.DataFrame, by_governorate: pd.DataFrame, at_start: d
         Milestone key to a Timestamp, a share (0-1), or one of the three labels.
     """
     dated = run_milestones(events, by_governorate)
-    events = events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+    events = in_step_order(events)
     out: dict[str, object] = {}
     for m in RECORD:
         value = dated[m.key]
@@ -230,19 +235,13 @@ def sweep_run_milestones(events: pd.DataFrame, by_governorate: pd.DataFrame,
                          daily: pd.DataFrame) -> dict[str, object]:
     """Every milestone of :data:`SWEEP_RECORD` for one run: dates (or NaT) and the 3 November share."""
     out = run_milestones(events, by_governorate)
-    events = events.assign(date=pd.to_datetime(events.date)).sort_values("step", kind="stable")
+    events = in_step_order(events)
     for m in SWEEP_EXTRA:
         if m.kind == "area_below":
             out[m.key] = area_below_date(daily.assign(date=pd.to_datetime(daily.date)), m.place)
         else:
             out[m.key] = milestone_date(events, m)
     return {m.key: out[m.key] for m in SWEEP_RECORD}
-
-
-RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
-TABLE_COLUMNS = frozenset({"kind", "date", "step", "faction", "governorate", "area_km2", "cells", "population",
-                           "strength", "units", "manoeuvre", "garrison_need", "overstretch", "morale", "supply",
-                           "event", "place", "detail"})
 
 
 def parameter_columns(table: pd.DataFrame) -> list[str]:

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 MANIFEST = "_manifest.json"
 FAILED = "_failed"
+RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
 FIGURES = ["area_km2", "cells", "population", "strength", "units", "manoeuvre", "garrison_need",
            "overstretch", "morale", "supply"]
 
@@ -45,13 +46,17 @@ FIGURES = ["area_km2", "cells", "population", "strength", "units", "manoeuvre", 
 def table_schema(column_types: dict[str, str]) -> pa.Schema:
     """The Parquet schema of a run's table, with a column per parameter."""
     params = [pa.field(k, pa.float64() if t == "float" else pa.string()) for k, t in column_types.items()]
+    run = [pa.field(name, pa.string() if name == "run_id" else pa.int64()) for name in RUN_COLUMNS]
     return pa.schema([
-        pa.field("run_id", pa.string()), pa.field("point", pa.int64()), pa.field("replicate", pa.int64()),
-        pa.field("seed", pa.int64()), *params, pa.field("kind", pa.string()),
+        *run, *params, pa.field("kind", pa.string()),
         pa.field("date", pa.timestamp("ns")), pa.field("step", pa.int64()), pa.field("faction", pa.string()),
         pa.field("governorate", pa.string()), *[pa.field(f, pa.float64()) for f in FIGURES],
         pa.field("event", pa.string()), pa.field("place", pa.string()), pa.field("detail", pa.string()),
     ])
+
+
+# The columns every run's table has besides its run columns and parameters.
+TABLE_COLUMNS = frozenset(table_schema({}).names) - set(RUN_COLUMNS)
 
 
 def parameter_cell(value: Any, kind: str):
