@@ -7,6 +7,7 @@
     python run.py calibrate SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
     python run.py sweep FILE --out DIR [--workers N] [--scheduler ADDRESS] [--resume]
     python run.py report DIR           # a sweep's report, from its results on disk, into DIR/_report/
+    python run.py viz [SCENARIO] [--port P]  # the interactive map in the browser, on 127.0.0.1
 
 A user's mistake (a missing file, a bad scenario, a negative seed) prints one line
 per problem, ``run.py: error: ...``, and exits with code 2, writing nothing.
@@ -61,6 +62,16 @@ def _cell_km(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got '{text}'") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535 (0: any free port), got {value}")
+    return value
+
+
 def _key_value(text: str) -> tuple[str, str]:
     key, equals, value = text.partition("=")
     if not equals or not key.strip():
@@ -109,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="go on with the sweep in --out: run what is missing")
     report = sub.add_parser("report", help="write a sweep's report (fan charts, milestones, summary) into DIR/_report/")
     report.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
+    viz = sub.add_parser("viz", help="serve the interactive map in the browser (Mesa's SolaraViz, on 127.0.0.1)")
+    viz.add_argument("scenario", type=Path, nargs="?", default=None,
+                     help="scenario YAML file to open on (default: the July 2017 scenario)")
+    viz.add_argument("--port", type=_port, default=8765, help="port to serve on (default 8765; 0: any free port)")
     return parser
 
 
@@ -233,6 +248,43 @@ def command_sweep(args) -> int:
     return 1 if outcome.failed else 0
 
 
+def command_viz(args) -> int:
+    """Check the scenario, then serve ``app.py`` with Solara until Ctrl-C."""
+    import os
+    import socket
+    import subprocess
+
+    from simulation.validation import check_scenario_file
+    from viz.levers import DEFAULT_SCENARIO as DEFAULT_CHOICE
+    from viz.levers import scenario_choice
+
+    choice = DEFAULT_CHOICE
+    if args.scenario is not None:
+        check_scenario_file(args.scenario)
+        choice = scenario_choice(args.scenario)
+    host = "127.0.0.1"
+    with socket.socket() as probe:  # a port in use is the user's to change, not a traceback
+        try:
+            probe.bind((host, args.port))
+        except OSError:
+            raise UsageError(f"--port {args.port}: already in use on {host}; pick another with --port") from None
+        port = probe.getsockname()[1]
+    url = f"http://{host}:{port}/"
+    print(f"run.py: serving the campaign map on {url} ({choice}); Ctrl-C to stop", flush=True)
+    # No calls out: Solara would ask PyPI for a newer version (blocking start-up on an
+    # air-gapped machine) and send usage telemetry.
+    env = {**os.environ, "EUPHRATES2017_SCENARIO": choice, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    command = [sys.executable, "-m", "solara", "run", str(Path(__file__).resolve().parent / "app.py"),
+               "--host", host, "--port", str(port), "--production", "--no-open", "--no-check-version"]
+    server = subprocess.Popen(command, env=env)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait()
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn user mistakes into error lines (one per problem)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -244,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         commands = {"run": command_run, "validate": command_validate, "schema": command_schema,
                     "calibrate": command_calibrate, "sweep": command_sweep,
-                    "report": command_report}
+                    "report": command_report, "viz": command_viz}
         if args.command in commands:
             return commands[args.command](args)
         build_parser().print_help()

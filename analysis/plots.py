@@ -28,6 +28,10 @@ FACTION_COLOURS = {
     "SDF": "#d4b106",  # yellow
     "ISF": "#2e7d32",  # green
 }
+AIR_ARM_COLOURS = {
+    "coalition": "#1565c0",  # blue
+    "russia": "#7b1fa2",  # purple: no faction's colour
+}
 LABELLED_ROLES = ("airbase", "oil_field", "gas_field", "border_crossing", "dam")
 LABEL_MIN_POPULATION = 40_000
 RIVER_COLOUR = "#1f6fd1"

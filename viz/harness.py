@@ -1,0 +1,100 @@
+"""Drive the app in a headless Chromium: for the browser test, the benchmark and the README's screenshot.
+
+The browser is Debian's ``chromium`` package (``apt-get install -y chromium``),
+driven by Playwright's Python package; Playwright never downloads a browser here.
+The server is the real command line, ``python run.py viz --port 0``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM = Path(os.environ.get("EUPHRATES2017_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
+SERVER_START_S = 120
+
+
+@contextlib.contextmanager
+def served(*args: str) -> Iterator[str]:
+    """Start ``run.py viz --port 0 ARGS``; yield the page's URL once it answers; stop it."""
+    server = subprocess.Popen([sys.executable, str(RUN_PY), "viz", "--port", "0", *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = server.stdout.readline()
+        match = re.search(r"http://\S+/", first)
+        if not match:
+            raise RuntimeError(f"run.py viz did not start: {first}{server.stdout.read()}")
+        url = match.group(0)
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"run.py viz exited or never answered on {url}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        server.stdout.close()
+
+
+@contextlib.contextmanager
+def chromium(width: int = 1500, height: int = 1000) -> Iterator:
+    """A headless Chromium page (Playwright) at the given viewport size."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def wait_for_map(page, day: int, timeout_ms: float = 60_000) -> None:
+    """Wait until the map has been drawn for ``day`` (days since the scenario's start)."""
+    page.wait_for_selector(f".e17-map[data-drawn-day='{day}']", timeout=timeout_ms)
+
+
+def press(page, label: str) -> None:
+    """Click the sidebar button with this label (Step, Reset, or play/pause)."""
+    page.get_by_role("button", name=label, exact=True).click()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar's drop-down list labelled ``label``."""
+    field = page.locator(".v-select").filter(has=page.locator("label", has_text=label))
+    field.locator(".v-select__slot").click()
+    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
+
+
+def screenshot(path: str | Path, days: int = 100, width: int = 1500, height: int = 1000) -> None:
+    """Save a screenshot of the app after stepping the July scenario ``days`` days."""
+    with served() as url, chromium(width, height) as page:
+        page.goto(url)
+        wait_for_map(page, 0)
+        for day in range(1, days + 1):
+            press(page, "Step")
+            wait_for_map(page, day)
+        page.wait_for_timeout(500)  # the charts' last frame
+        page.screenshot(path=str(path))
+
+
+if __name__ == "__main__":  # python -m viz.harness docs/app.png [DAYS]
+    screenshot(sys.argv[1], *(int(a) for a in sys.argv[2:3]))
