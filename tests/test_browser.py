@@ -64,6 +64,7 @@ def test_map_steps_resets_with_a_lever_and_logs_no_errors(tmp_path):
         shown = [name for name, share in shares.items() if share > 0.01]
         assert len(shown) >= 3, f"faction colours on the map: {shares}"
         assert "4 July 2017" in page.locator(".e17-map-date").inner_text()
+        assert page.title() == "Euphrates 2017"
 
         for day in range(1, 6):
             press(page, "Step")

@@ -62,6 +62,7 @@ def CampaignView(model):
 @solara.component
 def CampaignPage(scenario_name: str = DEFAULT_SCENARIO):
     """The whole app for one browser session, opening on ``scenario_name``."""
+    solara.Title(TITLE)
     first = solara.use_memo(lambda: CampaignModel(scenario_name=scenario_name), [])
     model = solara.use_reactive(first)
     # Mesa's command console (in the sidebar) lets an analyst inspect the live model:
