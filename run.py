@@ -228,13 +228,13 @@ def command_report(args) -> int:
 def command_sweep(args) -> int:
     """Run a sweep into ``args.out``: 0 all done, 1 some runs failed, 130 interrupted."""
     from analysis.sweep import plan_sweep
-    from analysis.sweep_runner import SweepError, run_sweep
+    from analysis.sweep_runner import SweepError, run_plan
 
     if args.scheduler and args.workers:
         raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")
     plan = plan_sweep(args.sweep)  # every point checked before anything is written
     try:
-        outcome = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+        outcome = run_plan(plan, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     if outcome.interrupted:

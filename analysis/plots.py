@@ -7,6 +7,7 @@ tests and notebooks alike, and save PNGs with ``fig.savefig``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import matplotlib.dates as mdates
@@ -46,18 +47,20 @@ def _save(fig: Figure, path) -> Figure:
     return fig
 
 
-def plot_territory(daily: pd.DataFrame, path=None, title: str | None = None) -> Figure:
+def plot_territory(daily, path=None, title: str | None = None) -> Figure:
     """Stacked area of the ground each faction holds, day by day.
 
     Args:
-        daily: the model's tidy daily table (``model.daily``): columns ``date``
-            (calendar date), ``faction`` (name) and ``area_km2`` (km2).
+        daily: a model (its ``model.daily`` is used) or a tidy daily table: columns
+            ``date`` (calendar date), ``faction`` (name) and ``area_km2`` (km²).
         path: where to save a PNG; not saved if None.
         title: figure title; a default one if None.
 
     Returns:
         The Figure; the y axis is in thousand km2, the x axis in calendar months.
     """
+    if hasattr(daily, "daily"):
+        daily = daily.daily
     wide = daily.assign(date=pd.to_datetime(daily["date"])).pivot_table(
         index="date", columns="faction", values="area_km2", aggfunc="sum").fillna(0.0)
     names = [f.name for f in Faction if f.name in wide.columns]
@@ -163,3 +166,24 @@ def plot_control_map(tmap, control, path=None, title: str | None = None, places=
     ax.set_ylabel("latitude (°N)")
     ax.set_title(title or "Control of the theatre")
     return _save(fig, path)
+
+
+def plot_map(model, day=None, path=None, title: str | None = None, places=None) -> Figure:
+    """The control map of a run on any day it has reached, with borders, rivers and places.
+
+    Args:
+        model: a :class:`~simulation.model.ConflictModel`.
+        day: days since the start (0 = the start date), a date, or an ISO date string
+            (``"2017-09-05"``); default the model's current day.
+        path: where to save a PNG; not saved if None.
+        title: figure title; default the scenario's name and the date.
+        places: names of places to label; default the large and strategic ones.
+
+    Returns:
+        The Figure (as :func:`plot_control_map`).
+    """
+    step = model.steps if day is None else model.step_of(day)
+    control = model.control_on(step)
+    date = model.spec.start + dt.timedelta(days=step)
+    return plot_control_map(model.theatre, control, path=path, places=places,
+                            title=title or f"{model.spec.name}: control on {date.day} {date:%B %Y} (day {step})")

@@ -9,6 +9,7 @@ notebook alike. Like :mod:`analysis.plots`, they build
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -40,6 +41,14 @@ def _value_label(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
 
 
+def ordered_levels(values: pd.Series) -> list:
+    """A column's distinct values in order: a categorical's own order, else sorted (numbers first)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().unique().tolist())
+        return [c for c in values.cat.categories if c in present]
+    return sorted(values.dropna().unique().tolist(), key=lambda v: (isinstance(v, str), v))
+
+
 def panel_groups(frame: pd.DataFrame, by: str | None) -> list[tuple[str, pd.Series]]:
     """Labels and row masks of the panels: all rows, one per value of ``by``, or quantile bins.
 
@@ -50,7 +59,7 @@ def panel_groups(frame: pd.DataFrame, by: str | None) -> list[tuple[str, pd.Seri
     if by is None:
         return [("all runs", pd.Series(True, index=frame.index))]
     values = frame[by]
-    distinct = sorted(values.dropna().unique().tolist(), key=lambda v: (isinstance(v, str), v))
+    distinct = ordered_levels(values)
     if len(distinct) <= MAX_PANELS or not pd.api.types.is_numeric_dtype(values):
         return [(f"{by} = {_value_label(v)}", values == v) for v in distinct]
     bins = pd.qcut(values, BINS, duplicates="drop")
@@ -142,7 +151,7 @@ def milestone_distributions(milestones: pd.DataFrame, parameter: str, discrete: 
     axes = fig.subplots(rows, cols, squeeze=False)
     start = pd.to_datetime(milestones["start"])
     rng = np.random.default_rng(0)  # the jitter only
-    levels = sorted(values.dropna().unique().tolist(), key=lambda v: (isinstance(v, str), v))
+    levels = ordered_levels(values)
     for ax, m in zip(axes.flat, keys):
         share = m.kind == "share"
         y = milestones[m.key] * 100.0 if share else start + pd.to_timedelta(milestones[m.key], unit="D")
@@ -161,7 +170,7 @@ def milestone_distributions(milestones: pd.DataFrame, parameter: str, discrete: 
                 if missing:
                     ax.annotate(f"{missing} {'n/a' if share else 'never'}", (i, 0), xycoords=("data", "axes fraction"),
                                 xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
-            ax.set_xticks(pos, [_value_label(v) for v in levels], fontsize=8)
+            ax.set_xticks(pos, [textwrap.fill(_value_label(v), 11) for v in levels], fontsize=8)
             ax.set_xlim(-0.5, len(levels) - 0.5)
         else:
             ok = y_num.notna()
@@ -193,18 +202,21 @@ def milestone_distributions(milestones: pd.DataFrame, parameter: str, discrete: 
     return fig
 
 
-def sobol_indices_plot(indices: pd.DataFrame, path=None, title: str | None = None) -> Figure:
-    """First- and total-order Sobol indices with their confidence intervals, per outcome.
+def indices_plot(indices: pd.DataFrame, path=None, title: str | None = None) -> Figure:
+    """Sensitivity indices with their confidence intervals, one panel per outcome.
 
     Args:
         indices: one row per outcome and parameter: columns ``outcome``, ``parameter``,
-            ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (as :mod:`analysis.sweep_report` writes
-            them; ``_conf`` is the half-width of SALib's 95% interval).
+            ``S1`` and ``S1_conf`` (first order), and where there are total-order
+            indices (a Sobol design) ``ST`` and ``ST_conf``; ``_conf`` is the half-width
+            of the 95% interval. As :func:`analysis.sobol_indices` and
+            :func:`analysis.first_order_indices` return them.
         path: where to save a PNG; not saved if None.
         title: figure title; a default one if None.
 
     Returns:
-        The Figure: one panel per outcome, a pair of bars (first, total order) per parameter.
+        The Figure: per parameter a bar for the first-order index and, where given, one
+        for the total order.
     """
     outcomes = list(dict.fromkeys(indices["outcome"]))
     labels = {m.key: m.label for m in SWEEP_RECORD}
@@ -215,21 +227,25 @@ def sobol_indices_plot(indices: pd.DataFrame, path=None, title: str | None = Non
     for ax, outcome in zip(axes.flat, outcomes):
         part = indices[indices["outcome"] == outcome]
         pos = np.arange(len(part))
-        ax.bar(pos - 0.18, part["S1"], 0.36, yerr=part["S1_conf"], capsize=3, color="0.35", label="first order")
-        ax.bar(pos + 0.18, part["ST"], 0.36, yerr=part["ST_conf"], capsize=3, color=FACTION_COLOURS["SDF"],
-               label="total order")
+        total = "ST" in part
+        width = 0.36 if total else 0.6
+        ax.bar(pos - (0.18 if total else 0.0), part["S1"], width, yerr=part["S1_conf"], capsize=3, color="0.35",
+               label="first order")
+        if total:
+            ax.bar(pos + 0.18, part["ST"], width, yerr=part["ST_conf"], capsize=3, color=FACTION_COLOURS["SDF"],
+                   label="total order")
         ax.set_xticks(pos, part["parameter"], fontsize=7, rotation=15)
         ax.axhline(0, color="black", lw=0.6)
-        if part[["S1", "ST"]].isna().all().all():
+        if part[[c for c in ("S1", "ST") if c in part]].isna().all().all():
             ax.text(0.5, 0.5, "no indices: constant over points\nor not measured", transform=ax.transAxes,
                     ha="center", va="center", fontsize=8, color="0.4")
         ax.set_title(labels.get(outcome, outcome), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
-    axes[0, 0].set_ylabel("Sobol index")
+    axes[0, 0].set_ylabel("sensitivity index")
     axes[0, 0].legend(fontsize=7, frameon=False)
-    fig.suptitle(title or "Sobol indices of the milestones (95% confidence intervals)")
+    fig.suptitle(title or "Sensitivity indices of the milestones (95% confidence intervals)")
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")

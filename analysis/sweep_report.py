@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.history import SWEEP_RECORD, sweep_milestones
-from analysis.sweep_plots import fan_chart, milestone_distributions, sobol_indices_plot
+from analysis.sweep_plots import fan_chart, milestone_distributions, indices_plot
 
 MANIFEST = "_manifest.json"
 FAILED = "_failed"
@@ -255,7 +255,7 @@ def write_report(folder, out=None) -> Path:
             indices, note = sobol_indices(sweep)
             if indices is not None:
                 indices.to_csv(tmp / "sobol_indices.csv", index=False)
-                sobol_indices_plot(indices, path=tmp / "sobol_indices.png")
+                indices_plot(indices, path=tmp / "sobol_indices.png")
         summary = summary_table(sweep)
         summary.to_csv(tmp / "summary.csv", index=False)
         (tmp / "summary.md").write_text(summary_markdown(sweep, summary, note))

@@ -87,7 +87,7 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def run_sweep(plan: SweepPlan, out: Path, workers: int | None = None, scheduler: str | None = None,
+def run_plan(plan: SweepPlan, out: Path, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, stream=None) -> SweepOutcome:
     """Run every run of the plan that has no result file in ``out``.
 

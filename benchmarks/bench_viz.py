@@ -55,9 +55,9 @@ def timed_step(page, day: int) -> float:
 def model_step_ms(scenario: str | None, days: int) -> float:
     """Median time of the model's step alone, in this process, for reference."""
     from simulation.model import ConflictModel
-    from viz.levers import DEFAULT_SCENARIO, scenario_path
+    from viz.levers import DEFAULT_SCENARIO
 
-    model = ConflictModel.from_scenario(scenario or scenario_path(DEFAULT_SCENARIO))
+    model = ConflictModel.from_scenario(scenario or DEFAULT_SCENARIO)
     times = []
     for _ in range(days):
         t = time.perf_counter()

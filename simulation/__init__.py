@@ -2,6 +2,8 @@
 
 from simulation.factions import AirArm, Faction, Posture
 from simulation.model import ConflictModel
-from simulation.scenario import Scenario, ScenarioError, load_scenario
+from simulation.scenario import Scenario, ScenarioError
+from simulation.validation import load_scenario, shipped_scenarios
 
-__all__ = ["AirArm", "ConflictModel", "Faction", "Posture", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["AirArm", "ConflictModel", "Faction", "Posture", "Scenario", "ScenarioError", "load_scenario",
+           "shipped_scenarios"]

@@ -13,6 +13,9 @@ class Faction(IntEnum):
     SDF = 2  # Kurdish-led Syrian Democratic Forces
     ISF = 3  # Iraqi forces: army, police and Popular Mobilisation Forces
 
+    def __str__(self) -> str:  # "SDF", not "2", when printed in a notebook
+        return self.name
+
     @property
     def key(self) -> str:
         """Lower-case name, as used for scenario keys (``sdf.manpower``)."""

@@ -19,7 +19,8 @@ from simulation import records, setup
 from simulation.mesa_compat import release_finished_models
 from simulation.factions import AirArm, Faction, Posture
 from simulation.rules import air_support, combat, deconfliction, ground, movement, overstretch, supply
-from simulation.scenario import Scenario, load_scenario
+from simulation.faction_state import FactionState
+from simulation.scenario import Scenario, did_you_mean
 from simulation.theatre import Country, Terrain, make_hex_grid, theatre_map
 from shapely.geometry import LineString
 
@@ -68,6 +69,7 @@ class ConflictModel(mesa.Model):
         self.overstretch = dict.fromkeys(Faction, 0.0)
         self.civilian_harm = 0.0
         self.event_log: list[dict] = []
+        self.control_history: list[np.ndarray] = []  # the control map at the end of each day
         self.strike_log: list[dict] = []
         self.engagement_log: list[dict] = []
         self._attacks: dict[tuple[int, int], list[tuple[Unit, int]]] = {}
@@ -93,7 +95,16 @@ class ConflictModel(mesa.Model):
     @classmethod
     def from_scenario(cls, path: str | Path, seed: int = 1, cell_km: float | None = None,
                       overrides: dict | None = None) -> ConflictModel:
-        """Load a scenario file (with optional dotted-key overrides) and build the model."""
+        """Load and check a scenario (as :func:`~simulation.validation.load_scenario`) and build the model.
+
+        Args:
+            path: a scenario YAML file, or a shipped scenario's name (``"2017-07-04_raqqa"``).
+            seed: the run's seed.
+            cell_km: hex cell size in km (centre to centre); default the scenario's.
+            overrides: dotted keys to set, e.g. ``{"sdf.manpower": 30000}`` (fighters).
+        """
+        from simulation.validation import load_scenario
+
         return cls(load_scenario(path, overrides), seed=seed, cell_km=cell_km)
 
     # ---- the day ---------------------------------------------------------------
@@ -110,7 +121,14 @@ class ConflictModel(mesa.Model):
         self.record_day()
 
     def run(self, days: int | None = None) -> ConflictModel:
-        """Step to the scenario's end date (or for ``days`` days); returns the model."""
+        """Step day by day to the scenario's end date, or for a number of days.
+
+        Args:
+            days: days to run; default what is left to the scenario's end date.
+
+        Returns:
+            The model itself, so that ``ConflictModel(scenario).run()`` reads as one line.
+        """
         for _ in range(self.spec.days - self.steps if days is None else days):
             self.step()
         return self
@@ -284,6 +302,66 @@ class ConflictModel(mesa.Model):
         return records.as_frame(self.engagement_log, ["date", "step", "attacker", "defender", "lat", "lon",
                                                       "attackers", "defenders", "attackers_after",
                                                       "defenders_after", "defence_broke"])
+
+    # ---- inspection: what a notebook asks of a run ---------------------------------------
+    def control_on(self, day: int | str | dt.date | None = None) -> np.ndarray:
+        """The control map on a day: a flat array of faction codes per cell (read-only).
+
+        Args:
+            day: days since the start (0 = the start date), a date, or an ISO date
+                string (``"2017-09-05"``); default today. Days not yet run are refused.
+        """
+        step = self.steps if day is None else self.step_of(day)
+        if not 0 <= step <= self.steps:
+            raise ValueError(f"day {day}: the run covers {self.spec.start} (day 0) to {self.date} "
+                             f"(day {self.steps})")
+        return self.control_history[step]
+
+    def step_of(self, day: int | str | dt.date) -> int:
+        """Days since the start of a day given as a number, a date or an ISO date string."""
+        if isinstance(day, (int, np.integer)):
+            return int(day)
+        date = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        return (date - self.spec.start).days
+
+    def control_at(self, place: str, day: int | str | dt.date | None = None) -> Faction:
+        """The faction holding a named place's cell today (or on an earlier day).
+
+        Args:
+            place: a name or alias from the places table (``"Raqqa"``, ``"Abu Kamal"``).
+            day: as in :meth:`control_on`; default today.
+
+        Raises:
+            ValueError: the place is not in the places table (with the nearest name).
+        """
+        geo = self.theatre.geography
+        try:
+            name = geo.place(place).name
+        except KeyError:
+            names = [n for p in geo.places for n in (p.name, *p.aliases)]
+            raise ValueError(f"unknown place '{place}'{did_you_mean(place, names)}") from None
+        return Faction(int(self.control_on(day)[self.theatre.place_cell[name]]))
+
+    def faction(self, name: str | Faction) -> FactionState:
+        """A snapshot of one faction today: ground, fighters, garrison need, overstretch.
+
+        Args:
+            name: ``"SDF"``, ``"sdf"`` or :class:`Faction`.SDF.
+        """
+        return FactionState.of(self, name if isinstance(name, Faction) else Faction.from_key(name))
+
+    def __repr__(self) -> str:
+        lines = [f"ConflictModel: {self.spec.name}; seed {self.seed}, {self.theatre.cell_km:g} km cells",
+                 f"  {self.date:%d %B %Y}: day {self.steps} of {self.spec.days}"]
+        for f in Faction:
+            units = self.units_of(f)
+            lines.append(f"  {f.name:<5}{self.area_held(f):>10,.0f} km²{len(units):>5} units "
+                         f"{sum(u.strength for u in units):>9,.0f} fighters in units")
+        state = self.deconfliction
+        lines.append("  deconfliction " + (f"in force ({state.incidents} incidents)" if state.in_force
+                                           else f"not in force (since day {state.broken_on_step})"))
+        lines.append(f"  {len(self.event_log)} events; model.events, model.daily, model.faction('SDF')")
+        return "\n".join(lines)
 
     # ---- queries used by agents and rules ----------------------------------------------
     def all_units(self) -> list[Unit]:

@@ -40,7 +40,10 @@ def make_datacollector() -> DataCollector:
 
 
 def record_day(model) -> None:
-    """Add today's rows: per faction, and per faction and governorate."""
+    """Keep today's control map; add today's rows: per faction, and per faction and governorate."""
+    snapshot = model.control.copy()  # int8 per cell: about 5 KB a day at 10 km
+    snapshot.setflags(write=False)
+    model.control_history.append(snapshot)
     tmap, dc = model.theatre, model.datacollector
     date = model.date.isoformat()
     control = np.where(tmap.in_theatre, model.control, -1)

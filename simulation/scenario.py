@@ -38,6 +38,7 @@ FactionName = Literal["ISIS", "SAA", "SDF", "ISF"]
 SupportedFaction = Literal["SAA", "SDF", "ISF"]
 FACTION_KEYS = ("isis", "saa", "sdf", "isf")
 OVERRIDE_SOURCE = "--set"
+WITH_OVERRIDES = "with_overrides"  # how problems from Scenario.with_overrides are located
 
 
 class ScenarioError(ValueError):
@@ -322,6 +323,36 @@ class Scenario(Strict):
     def faction(self, key: str) -> FactionSpec:
         """The spec of a faction by key ('sdf') or name ('SDF')."""
         return getattr(self, key.lower())
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A copy with dotted keys set, checked exactly as ``run.py run --set`` checks them.
+
+        Args:
+            overrides: dotted keys and their values, e.g. ``{"sdf.manpower": 30000}``
+                (fighters) or ``{"air.russia.sorties_per_day": 0}`` (sorties per day);
+                list items by index (``"isis.units.0.strength"``).
+
+        Returns:
+            A new Scenario; this one is unchanged.
+
+        Raises:
+            ScenarioError: every problem, one line each, e.g.
+                ``with_overrides: sdf.manpower: must be at least 0, got -5``.
+        """
+        # The checks against the map need the geography; imported here so that this
+        # module stays free of the rest of the package.
+        from simulation.validation import check_scenario
+
+        data = apply_overrides(self.model_dump(mode="json"), overrides, source=f"{WITH_OVERRIDES}:")
+        return check_scenario(data, source=WITH_OVERRIDES)
+
+    def __repr__(self) -> str:
+        fighters = ", ".join(f"{key.upper()} {self.faction(key).manpower:,.0f}" for key in FACTION_KEYS)
+        return (f"Scenario({self.name!r}: {self.start} to {self.end}, {self.days} days, {self.cell_km:g} km cells; "
+                f"fighters {fighters}; sorties per day coalition {self.air.coalition.sorties_per_day:g}, "
+                f"Russia {self.air.russia.sorties_per_day:g})")
+
+    __str__ = __repr__
 
 
 def scenario_json_schema() -> dict:
@@ -875,8 +906,11 @@ def _show(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read a scenario file (its ``extends`` chain merged), apply overrides and validate it.
+def read_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read a scenario file (its ``extends`` chain merged), apply overrides and validate its schema.
+
+    The checks against the map (places, points, forces) are not made here:
+    :func:`simulation.validation.load_scenario` makes them all.
 
     Args:
         path: the scenario YAML file.

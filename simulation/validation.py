@@ -47,6 +47,9 @@ MAX_SORTIES_PER_DAY = 2000
 POPULATION_GRID_KM = 10.0
 
 Found = tuple[tuple, str]  # (key path, what is wrong)
+# The scenarios shipped with the project (beside the package in a clone or an
+# editable install).
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def check_scenario_file(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -63,9 +66,55 @@ def check_scenario_file(path: str | Path, overrides: dict[str, Any] | None = Non
     data = read_scenario_data(path)
     if overrides:
         data = apply_overrides(data, overrides)
-    scenario = validate_scenario(data, source=str(path))
-    raise_problems([problem_at(data, key, message, str(path)) for key, message in scenario_problems(scenario)])
+    return check_scenario(data, source=str(path))
+
+
+def check_scenario(data: dict, source: str = "<scenario>") -> Scenario:
+    """Validate scenario data against the schema, then check it against the map.
+
+    Args:
+        data: scenario data as read from YAML (with its lines) or built in code.
+        source: what problems without a line of their own are attributed to.
+
+    Raises:
+        ScenarioError: every problem of the first stage that has any, one line each.
+    """
+    scenario = validate_scenario(data, source=source)
+    raise_problems([problem_at(data, key, message, source) for key, message in scenario_problems(scenario)])
     return scenario
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """The scenario in a file, checked exactly as ``run.py validate`` checks it.
+
+    Args:
+        path: a scenario YAML file, or the name of a shipped one:
+            ``"2017-07-04_raqqa"``, ``"variants/no_russian_air"`` (see ``scenarios/``).
+        overrides: dotted keys to set, as ``run.py run --set`` takes them, e.g.
+            ``{"sdf.manpower": 30000}`` (fighters).
+
+    Returns:
+        The validated :class:`~simulation.scenario.Scenario`.
+
+    Raises:
+        ScenarioError: every problem, one line each (``FILE:LINE: key: what was expected``).
+    """
+    return check_scenario_file(scenario_file(path), overrides)
+
+
+def scenario_file(name: str | Path) -> Path:
+    """A scenario's file: the path itself if it exists, else the shipped scenario of that name."""
+    path = Path(name)
+    if path.exists() or path.suffix:
+        return path
+    shipped = SCENARIO_DIR / f"{name}.yaml"
+    return shipped if shipped.is_file() else path
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the shipped scenarios and variants, e.g. ``"variants/no_russian_air"``."""
+    files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted((SCENARIO_DIR / "variants").glob("*.yaml"))
+    return [f.relative_to(SCENARIO_DIR).with_suffix("").as_posix() for f in files]
 
 
 def scenario_problems(scenario: Scenario, geography: Geography | None = None) -> list[Found]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import JULY
-from simulation.scenario import (ScenarioError, apply_overrides, load_scenario, locate, read_scenario_data,
+from simulation.scenario import (ScenarioError, apply_overrides, read_scenario, locate, read_scenario_data,
                                  validate_scenario)
 
 
@@ -25,7 +25,7 @@ def chain(tmp_path):
 
 
 def test_extends_merges_mappings_and_replaces_lists(chain, july):
-    scenario = load_scenario(chain)
+    scenario = read_scenario(chain)
     assert scenario.name == "Variant"
     assert scenario.sdf.manpower == 30000  # from the middle file
     assert scenario.sdf.supply_sources == ["Kobani"]  # a list replaces
@@ -50,7 +50,7 @@ def test_problems_in_a_base_name_the_base(tmp_path):
     write(tmp_path / "base.yaml", JULY.read_text(encoding="utf-8").replace("manpower: 50000", "manpower: -1"))
     variant = write(tmp_path / "variant.yaml", "extends: base.yaml\nname: Variant\n")
     with pytest.raises(ScenarioError) as exc:
-        load_scenario(variant)
+        read_scenario(variant)
     line = next(i for i, text in enumerate(JULY.read_text().splitlines(), 1) if "manpower: 50000" in text)
     assert exc.value.problems == [f"{tmp_path / 'base.yaml'}:{line}: sdf.manpower: must be a number ≥ 0, got -1"]
 
@@ -58,12 +58,12 @@ def test_problems_in_a_base_name_the_base(tmp_path):
 def test_an_overlay_fixes_its_base(tmp_path):
     write(tmp_path / "base.yaml", JULY.read_text(encoding="utf-8").replace("manpower: 50000", "manpower: -1"))
     variant = write(tmp_path / "variant.yaml", "extends: base.yaml\nsdf: {manpower: 40000}\n")
-    assert load_scenario(variant).sdf.manpower == 40000
+    assert read_scenario(variant).sdf.manpower == 40000
 
 
 def test_overrides_are_located_on_the_command_line(tmp_path):
     with pytest.raises(ScenarioError) as exc:
-        load_scenario(JULY, {"sdf.manpower": -5, "isis.units.0.strength": "lots"})
+        read_scenario(JULY, {"sdf.manpower": -5, "isis.units.0.strength": "lots"})
     assert exc.value.problems == ["--set isis.units.0.strength: expected a number, got 'lots'",
                                   "--set sdf.manpower: must be a number ≥ 0, got -5"]
     assert str(exc.value) == "\n".join(exc.value.problems)
@@ -80,10 +80,10 @@ def test_overrides_on_plain_data_still_work(july):
 def test_merge_keys_are_not_duplicates(tmp_path):
     units = "sdf:\n  units:\n    - &u {name: A, place: Raqqa, strength: 1000}\n    - <<: *u\n      name: B\n"
     path = write(tmp_path / "merge.yaml", f"extends: {JULY}\n{units}")
-    assert [(u.name, u.place) for u in load_scenario(path).sdf.units] == [("A", "Raqqa"), ("B", "Raqqa")]
+    assert [(u.name, u.place) for u in read_scenario(path).sdf.units] == [("A", "Raqqa"), ("B", "Raqqa")]
     write(path, f"extends: {JULY}\n{units}      name: C\n")
     with pytest.raises(ScenarioError) as exc:
-        load_scenario(path)
+        read_scenario(path)
     assert exc.value.problems == [f"{path}:7: sdf.units.1.name: duplicate key (first given on line 6)"]
 
 
@@ -103,5 +103,5 @@ def test_merge_keys_are_not_duplicates(tmp_path):
 def test_schema_problems_say_what_was_expected(tmp_path, value, problem):
     path = write(tmp_path / "bad.yaml", f"extends: {JULY}\n{value}\n")
     with pytest.raises(ScenarioError) as exc:
-        load_scenario(path)
+        read_scenario(path)
     assert exc.value.problems == [f"{path}:2: {problem}"]

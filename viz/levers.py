@@ -13,9 +13,8 @@ from pathlib import Path
 
 from simulation.model import ConflictModel
 from simulation.scenario import Scenario, ScenarioError
-from simulation.validation import check_scenario_file
+from simulation.validation import SCENARIO_DIR, check_scenario_file, scenario_file, shipped_scenarios
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = "2017-07-04_raqqa"
 AS_SCENARIO = "as in the scenario"
 
@@ -27,18 +26,6 @@ TURKISH_PRESSURE_CHOICES = (AS_SCENARIO, "0", "4,000", "8,000", "12,000", "16,70
 DECONFLICTION_CHOICES = (AS_SCENARIO, "on", "off")
 # Chance of an incident per SAA-SDF contact per day (the scenarios' default is 0.0005).
 INCIDENT_RATE_CHOICES = (AS_SCENARIO, "0", "0.0005", "0.005", "0.05")
-
-
-def shipped_scenarios() -> list[str]:
-    """Names of the shipped scenarios and variants, e.g. ``variants/no_russian_air``."""
-    files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted((SCENARIO_DIR / "variants").glob("*.yaml"))
-    return [f.relative_to(SCENARIO_DIR).with_suffix("").as_posix() for f in files]
-
-
-def scenario_path(name: str) -> Path:
-    """The file of a scenario named as in the picker, or a path to any scenario file."""
-    shipped = SCENARIO_DIR / f"{name}.yaml"
-    return shipped if shipped.is_file() else Path(name)
 
 
 def scenario_choice(path: str | Path) -> str:
@@ -111,7 +98,7 @@ class CampaignModel(ConflictModel):
                  coalition_air: float = 1.0, russian_air: float = 1.0, sdf_manpower: str = AS_SCENARIO,
                  turkish_pressure: str = AS_SCENARIO, deconfliction: str = AS_SCENARIO,
                  incident_rate: str = AS_SCENARIO):
-        path = scenario_path(scenario_name)
+        path = scenario_file(scenario_name)
         base = check_scenario_file(path)
         self.scenario_name = scenario_name
         self.overrides = lever_overrides(
