@@ -55,7 +55,8 @@ def _used_api() -> dict[str, object]:
     from simulation.faction_state import FactionState
 
     used = {}
-    methods = {**{n: getattr(simulation.ConflictModel, n) for n in dir(simulation.ConflictModel)},
+    # Looked up statically: on Mesa 3.5 some Model attributes are descriptors that fail on the class.
+    methods = {**{n: inspect.getattr_static(simulation.ConflictModel, n) for n in dir(simulation.ConflictModel)},
                **{n: getattr(simulation.Scenario, n) for n in ("with_overrides", "faction")}}
     for path in NOTEBOOKS:
         code = code_of(path)
