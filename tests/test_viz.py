@@ -71,8 +71,20 @@ def test_levers_run_exactly_like_run_set_overrides():
 def test_levers_that_break_the_checks_are_refused_with_the_checkers_line():
     model = CampaignModel(cell_km=20, sdf_manpower="20,000", turkish_pressure="25,000")
     assert model.overrides == {}
-    assert model.refused == ["--set sdf.fixed_commitment: must not exceed sdf.manpower (20000), got 25000"]
+    assert model.refused == ["levers not applied: --set sdf.fixed_commitment: must not exceed sdf.manpower "
+                             "(20000), got 25000"]
     assert model.spec.sdf.manpower == read_scenario(JULY).sdf.manpower
+
+
+def test_a_scenario_file_broken_while_the_viewer_runs_is_refused_not_raised(tmp_path):
+    edited = tmp_path / "mine.yaml"
+    edited.write_text(f"extends: {JULY}\nsdf:\n  manpower: 40000\n")
+    assert CampaignModel(scenario_name=str(edited), cell_km=20).spec.sdf.manpower == 40000
+    edited.write_text(f"extends: {JULY}\nsdf:\n  manpower: -40000\n")  # then, before Reset
+    model = CampaignModel(scenario_name=str(edited), cell_km=20, sdf_manpower="30,000")
+    assert model.refused == [f"scenario {edited} not loaded (showing 2017-07-04_raqqa): {edited}:3: "
+                             "sdf.manpower: must be a number ≥ 0, got -40000"]
+    assert model.scenario_name == "2017-07-04_raqqa" and model.spec.sdf.manpower == 30000
 
 
 def test_the_day_frame_carries_the_models_state(stepped):

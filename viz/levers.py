@@ -87,19 +87,26 @@ class CampaignModel(ConflictModel):
 
     Attributes:
         overrides: the dotted keys the levers set (as ``run.py run --set`` takes them).
-        refused: problems that made the levers be refused, one line each (the scenario
-            then runs as written); empty when they applied.
-
-    Raises:
-        ScenarioError: the scenario file itself fails the checks of ``run.py validate``.
+        refused: what was refused and why, one line each: levers that fail the checks
+            together (the scenario then runs as written), or a scenario file that fails
+            them (the default scenario is shown instead); empty when all applied.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed: int = 1, cell_km: float | None = None,
                  coalition_air: float = 1.0, russian_air: float = 1.0, sdf_manpower: str = AS_SCENARIO,
                  turkish_pressure: str = AS_SCENARIO, deconfliction: str = AS_SCENARIO,
                  incident_rate: str = AS_SCENARIO):
+        # A file that fails its checks (edited on disk while the viewer runs) is refused
+        # too: the default scenario is shown instead, with the checker's lines.
+        self.refused: list[str] = []
         path = scenario_file(scenario_name)
-        base = check_scenario_file(path)
+        try:
+            base = check_scenario_file(path)
+        except ScenarioError as exc:
+            self.refused = [f"scenario {scenario_name} not loaded (showing {DEFAULT_SCENARIO}): {line}"
+                            for line in exc.problems]
+            scenario_name, path = DEFAULT_SCENARIO, scenario_file(DEFAULT_SCENARIO)
+            base = check_scenario_file(path)
         self.scenario_name = scenario_name
         self.overrides = lever_overrides(
             base, coalition_air=coalition_air, russian_air=russian_air, sdf_manpower=sdf_manpower,
@@ -107,13 +114,13 @@ class CampaignModel(ConflictModel):
         # Levers that together break the scenario's checks (more fighters held on the
         # Turkish front than the SDF has) are refused with the checker's own message,
         # and the scenario runs as written: a browser user gets a line, not a traceback.
-        self.refused: list[str] = []
         spec = base
         if self.overrides:
             try:
                 spec = check_scenario_file(path, self.overrides)
             except ScenarioError as exc:
-                self.refused, self.overrides = list(exc.problems), {}
+                self.refused += [f"levers not applied: {line}" for line in exc.problems]
+                self.overrides = {}
         super().__init__(spec, seed=int(seed), cell_km=cell_km)
 
 

@@ -44,7 +44,7 @@ def RunSummary(model):
         solara.Text(f"Overrides: {flags}" if flags else "Overrides: none (the scenario as written)",
                     classes=["e17-overrides"])
         for problem in model.refused:
-            solara.Error(f"Levers not applied: {problem}", dense=True, classes=["e17-refused"])
+            solara.Error(problem[0].upper() + problem[1:], dense=True, classes=["e17-refused"])
 
 
 @solara.component
