@@ -7,7 +7,6 @@ tests and notebooks alike, and save PNGs with ``fig.savefig``.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import matplotlib.dates as mdates
@@ -22,6 +21,7 @@ from matplotlib.transforms import Bbox
 
 from simulation.factions import Faction
 from simulation.geography import THEATRE_BOUNDS
+from simulation.records import day_of
 
 FACTION_COLOURS = {
     "ISIS": "#2b2b2b",  # black banner
@@ -184,6 +184,6 @@ def plot_map(model, day=None, path=None, title: str | None = None, places=None) 
     """
     step = model.steps if day is None else model.step_of(day)
     control = model.control_on(step)
-    date = model.spec.start + dt.timedelta(days=step)
+    date = day_of(model.spec.start, step)
     return plot_control_map(model.theatre, control, path=path, places=places,
                             title=title or f"{model.spec.name}: control on {date.day} {date:%B %Y} (day {step})")

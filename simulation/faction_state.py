@@ -53,7 +53,7 @@ class FactionState:
         cells = int(held.sum())
         return cls(
             faction=faction, date=model.date,
-            area_km2=float(model.theatre.cell_area_km2[held].sum()), cells=cells,
+            area_km2=model.area_held(faction), cells=cells,
             population=float(model.theatre.population[held].sum()),
             manpower=float(model.manpower[faction]),
             fighters_in_units=float(sum(u.strength for u in units)), units=len(units),

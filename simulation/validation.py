@@ -114,7 +114,15 @@ def scenario_file(name: str | Path) -> Path:
 def shipped_scenarios() -> list[str]:
     """Names of the shipped scenarios and variants, e.g. ``"variants/no_russian_air"``."""
     files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted((SCENARIO_DIR / "variants").glob("*.yaml"))
-    return [f.relative_to(SCENARIO_DIR).with_suffix("").as_posix() for f in files]
+    return [shipped_name(f) for f in files]
+
+
+def shipped_name(path: str | Path) -> str | None:
+    """The name :func:`load_scenario` knows a shipped scenario file by, or None for any other file."""
+    resolved = Path(path).resolve()
+    if resolved.suffix == ".yaml" and resolved.is_relative_to(SCENARIO_DIR):
+        return resolved.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
+    return None
 
 
 def scenario_problems(scenario: Scenario, geography: Geography | None = None) -> list[Found]:

@@ -7,11 +7,13 @@ The server is the real command line, ``python run.py viz --port 0``.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,6 +37,11 @@ def served(*args: str) -> Iterator[str]:
         if not match:
             raise RuntimeError(f"run.py viz did not start: {first}{server.stdout.read()}")
         url = match.group(0)
+        # Keep reading what the server prints, or a full pipe would stall it mid-test;
+        # the last lines go into the error if it dies.
+        said: collections.deque[str] = collections.deque(maxlen=40)
+        reader = threading.Thread(target=lambda: said.extend(server.stdout), daemon=True)
+        reader.start()
         deadline = time.monotonic() + SERVER_START_S
         while True:
             try:
@@ -42,7 +49,8 @@ def served(*args: str) -> Iterator[str]:
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"run.py viz exited or never answered on {url}") from None
+                    raise RuntimeError(f"run.py viz exited or never answered on {url}: "
+                                       f"{''.join(said)}") from None
                 time.sleep(0.3)
         yield url
     finally:
@@ -51,7 +59,6 @@ def served(*args: str) -> Iterator[str]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-        server.stdout.close()
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from simulation.model import ConflictModel
 from simulation.scenario import Scenario, ScenarioError
-from simulation.validation import SCENARIO_DIR, check_scenario_file, scenario_file, shipped_scenarios
+from simulation.validation import check_scenario_file, scenario_file, shipped_name, shipped_scenarios
 
 DEFAULT_SCENARIO = "2017-07-04_raqqa"
 AS_SCENARIO = "as in the scenario"
@@ -30,10 +30,7 @@ INCIDENT_RATE_CHOICES = (AS_SCENARIO, "0", "0.0005", "0.005", "0.05")
 
 def scenario_choice(path: str | Path) -> str:
     """How the picker names a scenario file: its shipped name, or the path itself."""
-    resolved = Path(path).resolve()
-    if resolved.suffix == ".yaml" and resolved.is_relative_to(SCENARIO_DIR):
-        return resolved.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
-    return str(resolved)
+    return shipped_name(path) or str(Path(path).resolve())
 
 
 def _number(choice: str) -> float:
