@@ -10,8 +10,9 @@ run's map on a later scenario's start date agrees with that scenario's initial m
     write_calibration_report("scenarios/2017-07-04_raqqa.yaml", seeds=20, out=Path("calibration"))
 
 writes ``calibration.md``, ``calibration.csv``, ``runs.csv``, ``consistency.csv``
-and ``calibration.png``. The map comparison is :mod:`analysis.consistency`; the
-figure and the Markdown text are :mod:`analysis.calibration_report`.
+and ``calibration.png``. The targets and whether runs meet them are
+:mod:`analysis.calibration_targets`; the map comparison is :mod:`analysis.consistency`;
+the figure and the Markdown text are :mod:`analysis.calibration_report`.
 """
 
 from __future__ import annotations
@@ -21,30 +22,23 @@ import datetime as dt
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analysis import history
+from analysis.calibration_report import CalibrationResult, markdown_report, plot_calibration
+from analysis.calibration_targets import TARGET_KEYS  # noqa: F401 (re-exported: the keys of targets_met)
+from analysis.calibration_targets import (DATED, ORDER_TARGET, ordering_days, quantile_days, raqqa_before_deir_ez_zor,
+                                          target_text, targets_met)
 from analysis.consistency import QUANTILES, consistency_frame, later_scenarios
 from analysis.history import BEFORE_START, NEVER, NOT_APPLICABLE, RECORD
 from simulation import ConflictModel, Scenario, load_scenario
 from simulation.export import write_csv, written_together
 
 OUTPUT_FILES = ("calibration.md", "calibration.csv", "runs.csv", "consistency.csv", "calibration.png")
-DATED = tuple(m for m in RECORD if m.kind != "share")
-SHARE = next(m for m in RECORD if m.kind == "share")
-
-# The targets set for the 4 July 2017 scenario, on the median over seeds: days either
-# side of the historical date, and the band for ISIS's share of Deir ez-Zor governorate.
-TARGETS_SET_FOR = dt.date(2017, 7, 4)  # the start date of the scenario they are set for
-DATE_TOLERANCE_DAYS = {"siege_broken": 10, "deir_ez_zor_cleared": 14, "al_qaim_falls": 14}
-SHARE_BAND = (0.20, 0.50)
-ORDER_TARGET = ("raqqa_falls", "deir_ez_zor_cleared")  # the first before the second
-TARGET_KEYS = ("siege_broken", "raqqa_before_deir_ez_zor", "deir_ez_zor_cleared",
-               "al_qaim_falls", "isis_share_deir_ez_zor")
 
 
 class CalibrationError(ValueError):
@@ -58,21 +52,6 @@ class RunResult:
     seed: int
     outcomes: dict[str, object]
     maps: dict[dt.date, np.ndarray]
-
-
-@dataclass
-class CalibrationResult:
-    """Everything a calibration report is written from."""
-
-    out: Path | None
-    scenario: Scenario
-    scenario_path: Path
-    cell_km: float
-    runs: pd.DataFrame  # one row per seed (runs.csv)
-    milestones: pd.DataFrame  # one row per milestone (calibration.csv)
-    consistency: pd.DataFrame  # one row per later scenario and faction (consistency.csv)
-    targets: dict[str, bool]
-    notes: list[str] = field(default_factory=list)
 
 
 # ---- running the seeds ---------------------------------------------------------------
@@ -162,26 +141,6 @@ def calibration_runs(scenario_path, seeds: int, workers: int | None = None, cell
 
 
 # ---- milestones over seeds -----------------------------------------------------------
-def ordering_days(runs: pd.DataFrame, key: str) -> np.ndarray:
-    """Days from the start at which each run reached a milestone, for medians and ranges.
-
-    A run that reached it before the start counts as day -1; one that never did as the
-    day after the end (so later than any date).
-    """
-    start, end = pd.to_datetime(runs["start"]), pd.to_datetime(runs["end"])
-    days = (pd.to_datetime(runs[key]) - start).dt.days.to_numpy(dtype=float, copy=True)
-    status = runs[f"{key}_status"].to_numpy()
-    days[status == BEFORE_START] = -1.0
-    days[status == NEVER] = ((end - start).dt.days + 1).to_numpy()[status == NEVER]
-    return days
-
-
-def _quantile_days(days: np.ndarray) -> dict[str, float]:
-    """p10, median and p90 of run days, to the whole day (halves round up)."""
-    q = np.quantile(days, QUANTILES)
-    return dict(zip(("p10", "median", "p90"), np.floor(q + 0.5)))
-
-
 def day_label(day: float, start: dt.date, days: int) -> str:
     """A summary day as an ISO date, or ``before start`` / ``never`` past either end."""
     if np.isnan(day):
@@ -191,47 +150,6 @@ def day_label(day: float, start: dt.date, days: int) -> str:
     if day > days:
         return NEVER
     return (start + dt.timedelta(days=int(day))).isoformat()
-
-
-def raqqa_before_deir_ez_zor(runs: pd.DataFrame) -> tuple[int, bool]:
-    """How often Raqqa falls before Deir ez-Zor city is fully taken.
-
-    Returns:
-        The number of runs in which it falls strictly earlier, and whether it does on
-        the medians.
-    """
-    first, second = (ordering_days(runs, k) for k in ORDER_TARGET)
-    medians = [_quantile_days(d)["median"] for d in (first, second)]
-    return int((first < second).sum()), bool(medians[0] < medians[1])
-
-
-def targets_met(runs: pd.DataFrame) -> dict[str, bool]:
-    """Which calibration targets of the 4 July scenario a set of runs meets (medians).
-
-    Siege broken within 10 days of 5 September; Raqqa falls before Deir ez-Zor city
-    is fully taken; Deir ez-Zor city and al-Qaim each within 14 days of 3 November;
-    ISIS holding 20-50% of Deir ez-Zor governorate on 3 November.
-    """
-    start = pd.Timestamp(runs["start"].iloc[0]).date()
-    met = {}
-    for m in DATED:
-        if m.key in DATE_TOLERANCE_DAYS:
-            median = _quantile_days(ordering_days(runs, m.key))["median"]
-            off = (start + dt.timedelta(days=int(median)) - m.historical).days
-            met[m.key] = bool(abs(off) <= DATE_TOLERANCE_DAYS[m.key])
-    met["raqqa_before_deir_ez_zor"] = raqqa_before_deir_ez_zor(runs)[1]
-    shares = runs[SHARE.key].dropna()
-    met[SHARE.key] = bool(len(shares)) and bool(SHARE_BAND[0] <= shares.median() <= SHARE_BAND[1])
-    return {k: met[k] for k in TARGET_KEYS}
-
-
-def _target_text(key: str) -> str:
-    if key in DATE_TOLERANCE_DAYS:
-        m = next(m for m in RECORD if m.key == key)
-        return f"within {DATE_TOLERANCE_DAYS[key]} days of {m.historical.isoformat()} (median)"
-    if key == SHARE.key:
-        return f"{SHARE_BAND[0]:.0%}-{SHARE_BAND[1]:.0%} (median)"
-    return "before Deir ez-Zor city is fully taken (medians)"
 
 
 def milestone_summary(runs: pd.DataFrame) -> pd.DataFrame:
@@ -256,7 +174,7 @@ def milestone_summary(runs: pd.DataFrame) -> pd.DataFrame:
                        not_applicable=int((status == NOT_APPLICABLE).sum()),
                        days_off=np.nan)
         else:
-            q = _quantile_days(ordering_days(runs, m.key))
+            q = quantile_days(ordering_days(runs, m.key))
             dated = 0 <= q["median"] <= days
             row.update(historical=m.historical.isoformat(),
                        **{k: day_label(q[k], start, days) for k in ("median", "p10", "p90")},
@@ -264,7 +182,7 @@ def milestone_summary(runs: pd.DataFrame) -> pd.DataFrame:
                        never=int((status == NEVER).sum()), not_applicable=0,
                        days_off=(start + dt.timedelta(days=int(q["median"])) - m.historical).days if dated else np.nan)
         key = "raqqa_before_deir_ez_zor" if m.key == ORDER_TARGET[0] else m.key
-        row["target"], row["met"] = (_target_text(key), met[key]) if key in met else ("", None)
+        row["target"], row["met"] = (target_text(key), met[key]) if key in met else ("", None)
         if key == "raqqa_before_deir_ez_zor":
             row["target"] += f"; holds in {raqqa_before_deir_ez_zor(runs)[0]} of {len(runs)} runs"
         rows.append(row)
@@ -293,8 +211,6 @@ def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int 
         CalibrationError: bad seeds, workers or output folder (before any run).
         ScenarioError: the scenario does not load.
     """
-    from analysis.calibration_report import markdown_report, plot_calibration
-
     seed_list = _check_request(seeds, workers, first_seed)
     scenario = load_scenario(scenario_path)
     cell = float(cell_km or scenario.cell_km)

@@ -10,6 +10,8 @@ Like :mod:`analysis.plots`, it builds a :class:`~matplotlib.figure.Figure` (no
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -18,9 +20,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.calibration import (DATE_TOLERANCE_DAYS, DATED, ORDER_TARGET, SHARE, SHARE_BAND, TARGETS_SET_FOR,
-                                  CalibrationResult, ordering_days, raqqa_before_deir_ez_zor)
+from analysis.calibration_targets import (DATE_TOLERANCE_DAYS, DATED, ORDER_TARGET, SHARE, SHARE_BAND,
+                                          TARGETS_SET_FOR, ordering_days, raqqa_before_deir_ez_zor)
 from analysis.plots import FACTION_COLOURS
+from simulation.scenario import Scenario
 from simulation.records import CITY_RING_KM
 
 # Who reaches each milestone, for its colour.
@@ -29,6 +32,21 @@ MILESTONE_FACTION = {"siege_broken": "SAA", "raqqa_falls": "SDF", "deir_ez_zor_c
 JITTER = 0.18  # half-height of the band each milestone's dots are spread over (rows are 1 apart)
 OUTSIDE_SHADE = "0.93"
 WINDOW_SHADE = "#cfe3f7"
+
+
+@dataclass
+class CalibrationResult:
+    """Everything a calibration report is written from (filled in by :mod:`analysis.calibration`)."""
+
+    out: Path | None
+    scenario: Scenario
+    scenario_path: Path
+    cell_km: float
+    runs: pd.DataFrame  # one row per seed (runs.csv)
+    milestones: pd.DataFrame  # one row per milestone (calibration.csv)
+    consistency: pd.DataFrame  # one row per later scenario and faction (consistency.csv)
+    targets: dict[str, bool]
+    notes: list[str] = field(default_factory=list)
 
 
 def _calendar(start: dt.date, days) -> np.ndarray:
