@@ -9,6 +9,9 @@
     python run.py report DIR           # a sweep's report, from its results on disk, into DIR/_report/
     python run.py viz [SCENARIO] [--port P]  # the interactive map in the browser, on 127.0.0.1
 
+SCENARIO is a YAML file or a shipped scenario's name (``2017-07-04_raqqa``,
+``variants/no_russian_air``).
+
 A user's mistake (a missing file, a bad scenario, a negative seed) prints one line
 per problem, ``run.py: error: ...``, and exits with code 2, writing nothing.
 """
@@ -84,20 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="run.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario with one seed and write its outputs")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("scenario", type=Path, help="scenario YAML file, or a shipped scenario's name")
     run.add_argument("--seed", type=_non_negative_int, default=1, help="random seed (default 1)")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default results/)")
     run.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
     run.add_argument("--days", type=_positive_int, default=None, help="days to run (default: to the end date)")
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
-    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="scenario YAML files")
+    validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                          help="scenario YAML files, or shipped scenarios' names")
     for command in (run, validate):
         command.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
                              metavar="KEY=VALUE", help="set a dotted scenario key, value read as YAML "
                                                        "(e.g. sdf.manpower=30000); repeatable")
     sub.add_parser("schema", help="print the scenario format as JSON Schema")
     calibrate = sub.add_parser("calibrate", help="run many seeds and compare the milestones with the 2017 record")
-    calibrate.add_argument("scenario", type=Path, help="scenario YAML file")
+    calibrate.add_argument("scenario", type=Path, help="scenario YAML file, or a shipped scenario's name")
     calibrate.add_argument("--seeds", type=_positive_int, default=20, help="seeds to run (default 20)")
     calibrate.add_argument("--first-seed", type=_non_negative_int, default=1, help="first seed (default 1)")
     calibrate.add_argument("--out", type=Path, default=Path("calibration"),
@@ -122,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
     viz = sub.add_parser("viz", help="serve the interactive map in the browser (Mesa's SolaraViz, on 127.0.0.1)")
     viz.add_argument("scenario", type=Path, nargs="?", default=None,
-                     help="scenario YAML file to open on (default: the July 2017 scenario)")
+                     help="scenario YAML file, or a shipped scenario's name, to open on "
+                          "(default: the July 2017 scenario)")
     viz.add_argument("--port", type=_port, default=8765, help="port to serve on (default 8765; 0: any free port)")
     return parser
 
@@ -137,9 +142,9 @@ def overrides_of(args) -> dict:
 def build_model(args):
     """The checked scenario and the model, as ``run`` builds them (nothing is written)."""
     from simulation import ConflictModel
-    from simulation.validation import check_scenario_file
+    from simulation.scenario import load_scenario
 
-    scenario = check_scenario_file(args.scenario, overrides_of(args))
+    scenario = load_scenario(args.scenario, overrides_of(args))
     return ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
 
 
@@ -170,14 +175,13 @@ def command_run(args) -> int:
 
 def command_validate(args) -> int:
     """Check each scenario file: ``OK  path`` for each valid one, every problem line for the rest."""
-    from simulation.scenario import ScenarioError
-    from simulation.validation import check_scenario_file
+    from simulation.scenario import ScenarioError, load_scenario
 
     overrides = overrides_of(args)
     reported, failed = set(), False
     for path in args.scenarios:
         try:
-            check_scenario_file(path, overrides)
+            load_scenario(path, overrides)
             print(f"OK  {path}")
         except ScenarioError as exc:
             failed = True
@@ -199,9 +203,9 @@ def command_schema(args) -> int:
 def command_calibrate(args) -> int:
     """Run the seeds and write the calibration report (tables, Markdown, plot) to ``args.out``."""
     from analysis.calibration import CalibrationError, write_calibration_report
-    from simulation.validation import check_scenario_file
+    from simulation.scenario import load_scenario
 
-    check_scenario_file(args.scenario)  # refuses a bad scenario before anything runs
+    load_scenario(args.scenario)  # refuses a bad scenario before anything runs
     try:
         result = write_calibration_report(args.scenario, args.seeds, args.out, workers=args.workers,
                                           cell_km=args.cell_km, first_seed=args.first_seed)
@@ -254,13 +258,13 @@ def command_viz(args) -> int:
     import socket
     import subprocess
 
-    from simulation.validation import check_scenario_file
+    from simulation.scenario import load_scenario
     from viz.levers import DEFAULT_SCENARIO as DEFAULT_CHOICE
     from viz.levers import scenario_choice
 
     choice = DEFAULT_CHOICE
     if args.scenario is not None:
-        check_scenario_file(args.scenario)
+        load_scenario(args.scenario)
         choice = scenario_choice(args.scenario)
     host = "127.0.0.1"
     with socket.socket() as probe:  # a port in use is the user's to change, not a traceback

@@ -6,6 +6,7 @@ import numpy as np
 from mesa import Agent
 
 from simulation.factions import AirArm, Faction
+from simulation.roles import air_permitted_cells
 from simulation.rules import air_support
 from simulation.theatre import Terrain
 
@@ -37,7 +38,7 @@ class AirWing(Agent):
         """Strike enemy units near the supported factions' units, where permitted."""
         model = self.model
         tmap, rules = model.theatre, model.rules.air_support
-        permitted = air_support.permitted_cells(tmap, self.arm, model.line_side, model.deconfliction.in_force)
+        permitted = air_permitted_cells(tmap, self.arm, model.line_side, model.deconfliction.in_force)
         friends = [u for u in model.all_units() if u.faction in self.supports]
         targets = [u for u in model.all_units()
                    if any(model.hostile[f, u.faction] for f in self.supports) and permitted[u.k]]
@@ -48,7 +49,7 @@ class AirWing(Agent):
         nearest = np.argmin(dist, axis=1)
         in_reach = dist[np.arange(len(targets)), nearest] <= rules.reach_km
         weights = np.array([self.supports[friends[j].faction] for j in nearest]) * in_reach
-        weights = weights * np.array([2.0 if model.engaged_today(u) else 1.0 for u in targets])
+        weights = weights * np.array([rules.engaged_target_weight if model.engaged_today(u) else 1.0 for u in targets])
         strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)
         urban = tmap.terrain[tk] == Terrain.URBAN
         killed = air_support.fighters_killed(strikes, urban, rules)

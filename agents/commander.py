@@ -17,12 +17,9 @@ import numpy as np
 from mesa import Agent
 
 from simulation.factions import Faction, Posture
+from simulation.roles import ROLES
 from simulation.rules import combat, movement
 from simulation.theatre import Terrain
-
-DISTANCE_SCALE_KM = 200.0  # an objective this far away scores half its weight
-SPREAD_FIGHTERS = 3000.0  # each this many fighters sent to an objective halves its pull
-MOP_UP_TARGETS = 8  # front cells sampled as objectives once no named place is left to take
 
 
 @dataclass
@@ -92,7 +89,7 @@ class Commander(Agent):
         ]).astype(np.int64))
         fields = movement.distance_fields(model.theatre, costs, targets)
         self.route = RoutePlan(targets, fields, costs, model.theatre)
-        if self.faction == Faction.ISIS:
+        if ROLES[self.faction].defends:
             self._plan_defence(strikes)
         else:
             self._plan_offensive(strikes)
@@ -100,13 +97,21 @@ class Commander(Agent):
     def _candidates(self) -> list[Objective]:
         """Objectives still to take (attackers) or to keep (ISIS); never empty if any exist."""
         control = self.model.control
-        if self.faction == Faction.ISIS:
-            held = [o for o in self.objectives if control[o.cell] == Faction.ISIS]
+        if ROLES[self.faction].defends:
+            held = [o for o in self.objectives if control[o.cell] == self.faction]
             return held or self.objectives
         # Open: held by an enemy, or held but cut off (a besieged place is one to relieve).
         open_ = [o for o in self.objectives if self.model.is_hostile(self.faction, control[o.cell])
                  or (control[o.cell] == self.faction and not self.model.supplied_at(self.faction, o.cell))]
-        return open_ or self.model.hostile_places(self.faction) or self._front()
+        return open_ or self._enemy_places() or self._front()
+
+    def _enemy_places(self) -> list[Objective]:
+        """Named places in the side's operating area held by its enemies (fallback objectives)."""
+        model = self.model
+        weight = model.rules.command.fallback_objective_weight
+        cells = [(p.name, model.theatre.place_cell[p.name]) for p in model.theatre.geography.places]
+        return [Objective(name, k, weight) for name, k in cells
+                if model.may_take[self.faction][k] and model.hostile[self.faction, model.control[k]]]
 
     def _front(self) -> list[Objective]:
         """With no place left to take: enemy cells next to own ground, as mop-up objectives."""
@@ -115,13 +120,14 @@ class Commander(Agent):
         enemy = model.hostile[self.faction][model.control] & model.may_take[self.faction]
         touching = ((model.control[np.where(nb >= 0, nb, 0)] == self.faction) & (nb >= 0)).any(axis=1)
         cells = np.flatnonzero(enemy & touching)
-        step = max(1, cells.size // MOP_UP_TARGETS)
-        return [Objective("front", int(k), 0.1) for k in cells[::step]]
+        rules = model.rules.command
+        step = max(1, cells.size // rules.mop_up_targets)
+        return [Objective("front", int(k), rules.mop_up_weight) for k in cells[::step]]
 
     def _must_fall_back(self, unit) -> bool:
         rules = self.model.rules
         weak = unit.strength < rules.command.withdraw_below_strength * unit.establishment
-        shaken = unit.morale < 1.5 * rules.morale.break_morale
+        shaken = unit.morale < rules.command.shaken_morale_factor * rules.morale.break_morale
         return (weak or shaken) and self.model.is_supplied(unit)
 
     def _nearest(self, unit, cells) -> int:
@@ -142,9 +148,11 @@ class Commander(Agent):
         mobile = [u for u in self.units if not u.tied]
         if limit is None or len(candidates) <= limit or not mobile:
             return candidates
+        scale = self.model.rules.command.objective_distance_scale_km
+
         def score(o):
             near = min(self.route.distance(o.cell, u.k) for u in mobile)
-            return o.weight / (1 + near / DISTANCE_SCALE_KM) if np.isfinite(near) else 0.0
+            return o.weight / (1 + near / scale) if np.isfinite(near) else 0.0
         return sorted(candidates, key=lambda o: (-score(o), o.cell))[:limit]
 
     def _regroup_after_gains(self) -> None:
@@ -174,7 +182,7 @@ class Commander(Agent):
                 best, score = -1, 0.0
                 for o in candidates:
                     dist = self.route.distance(o.cell, unit.k)
-                    s = o.weight / (1 + dist / DISTANCE_SCALE_KM) / (1 + sent[o.cell] / SPREAD_FIGHTERS)
+                    s = o.weight / (1 + dist / rules.objective_distance_scale_km) / (1 + sent[o.cell] / rules.spread_fighters)
                     if np.isfinite(dist) and s > score:
                         best, score = o.cell, s
                 if best >= 0:
@@ -243,7 +251,7 @@ class Commander(Agent):
             model.rules.combat, tmap.population[ek])
         chosen = {}
         for unit in self.units:
-            if unit.tied or unit.morale < 0.5 or not model.is_supplied(unit):
+            if unit.tied or unit.morale < rules.strike_min_morale or not model.is_supplied(unit):
                 continue
             d = model.theatre.distance_km(unit.k, ek)[0]
             ok = (d <= rules.counterattack_reach_km) & (es * rules.counterattack_ratio < unit.strength)
@@ -252,17 +260,18 @@ class Commander(Agent):
         return chosen
 
     def _plan_defence(self, strikes: dict[int, int]) -> None:
+        rules = self.model.rules.command
         keep = self._candidates()
         sent = {o.cell: 0.0 for o in keep}
         for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
-            if unit.tied and self.model.control[unit.objective] == Faction.ISIS:
+            if unit.tied and self.model.control[unit.objective] == self.faction:
                 unit.posture = Posture.HOLD
             elif unit.unique_id in strikes:
                 unit.posture, unit.objective = Posture.ATTACK, strikes[unit.unique_id]
             else:
                 # Fall back on (or stay at) the best place still held, weight over distance.
-                scores = [o.weight / (1 + self.route.distance(o.cell, unit.k) / DISTANCE_SCALE_KM)
-                          / (1 + sent[o.cell] / SPREAD_FIGHTERS) for o in keep]
+                scores = [o.weight / (1 + self.route.distance(o.cell, unit.k) / rules.objective_distance_scale_km)
+                          / (1 + sent[o.cell] / rules.spread_fighters) for o in keep]
                 unit.objective = keep[int(np.argmax(scores))].cell
                 sent[unit.objective] += unit.strength
                 unit.tied = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mesa.discrete_space import CellAgent
 
 from simulation.factions import Faction, Posture
+from simulation.rules import combat
 
 
 class Unit(CellAgent):
@@ -51,8 +52,8 @@ class Unit(CellAgent):
 
     @property
     def quality(self) -> float:
-        """Fighting quality 0-1 from morale and supply (a starving unit fights at half)."""
-        return self.morale * (0.5 + 0.5 * self.supply)
+        """Fighting quality 0-1 from morale and supply (:func:`~simulation.rules.combat.fire_quality`)."""
+        return combat.fire_quality(self.morale, self.supply, self.model.rules.combat)
 
     def move_to_index(self, k: int) -> None:
         """Step to the cell with flat index ``k``."""

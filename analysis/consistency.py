@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation import ConflictModel, Faction, Scenario, load_scenario
+from simulation import ConflictModel, Faction
+from simulation.scenario import Scenario, load_scenario, scenario_file
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -60,7 +61,7 @@ def later_scenarios(scenario_path, scenario: Scenario, cell_km: float) -> tuple[
     scenario's start and on or before its end. Files that do not load are skipped with
     a note, as are those starting outside the run.
     """
-    here = Path(scenario_path).resolve()
+    here = scenario_file(scenario_path).resolve()
     found, notes = [], []
     for path in sorted(here.parent.glob("*.yaml")) + sorted(here.parent.glob("*.yml")):
         if path.resolve() == here:

@@ -20,7 +20,7 @@ import yaml
 from analysis import sweep_report
 from analysis.sweep import plan_sweep
 from analysis.sweep_runner import run_plan
-from simulation.validation import scenario_file
+from simulation.scenario import scenario_file
 
 FOLDER = "folder"  # the key in a table's ``attrs`` naming its sweep folder
 

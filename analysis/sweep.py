@@ -46,9 +46,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulation.scenario import (Problem, Scenario, ScenarioError, Where, _load_yaml, did_you_mean, locate,
-                                 raise_problems, read_scenario_data)
-from simulation.validation import check_scenario_file
+from simulation.scenario import (Problem, Scenario, ScenarioError, Where, did_you_mean, load_scenario, load_yaml,
+                                 locate, raise_problems, read_scenario_data, scenario_file)
 
 Number = int | float
 
@@ -111,7 +110,7 @@ def read_sweep(path: str | Path) -> tuple[SweepSpec, Any]:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such sweep file")
-    data = _load_yaml(path.read_text(encoding="utf-8"), str(path))
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a sweep file must be a mapping of keys to values")
     try:
@@ -258,14 +257,14 @@ def plan_sweep(path: str | Path) -> SweepPlan:
     """
     path = Path(path)
     spec, _ = read_sweep(path)
-    scenario_path = path.parent / spec.scenario
-    base = check_scenario_file(scenario_path)  # the scenario alone first
+    scenario_path = scenario_file(path.parent / spec.scenario)
+    base = load_scenario(scenario_path)  # the scenario alone first
     whole = whole_number_keys(spec, _plain(read_scenario_data(scenario_path)), base)
     points = design_points(spec, whole)
     scenarios, problems = [], {}
     for i, point in enumerate(points):
         try:
-            scenarios.append(check_scenario_file(scenario_path, point))
+            scenarios.append(load_scenario(scenario_path, point))
         except ScenarioError as exc:
             for line in exc.problems:
                 problems.setdefault(line, []).append(i)

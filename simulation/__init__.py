@@ -1,9 +1,50 @@
-"""The 2017 Euphrates campaign model: theatre, rules, scenario format and the Mesa model."""
+"""The 2017 Euphrates campaign model: theatre, rules, scenario format and the Mesa model.
 
-from simulation.factions import AirArm, Faction, Posture
-from simulation.model import ConflictModel
-from simulation.scenario import Scenario, ScenarioError
-from simulation.validation import load_scenario, shipped_scenarios
+What a notebook needs imports from here::
+
+    from simulation import ConflictModel, load_scenario
+
+This package holds several layers (docs/ARCHITECTURE.md): the core types and the
+scenario at the bottom, the rules above them, and the model on top, with the agents
+(a package of their own) in between. Importing a lower module, as the agents and the
+rules do, must not pull in the model above it, so this façade resolves its names
+when they are first used (PEP 562), not when the package is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "AirArm": "simulation.factions",
+    "Faction": "simulation.factions",
+    "Posture": "simulation.factions",
+    "ConflictModel": "simulation.model",
+    "Scenario": "simulation.scenario",
+    "ScenarioError": "simulation.scenario",
+    "load_scenario": "simulation.scenario",
+    "shipped_scenarios": "simulation.scenario",
+}
 
 __all__ = ["AirArm", "ConflictModel", "Faction", "Posture", "Scenario", "ScenarioError", "load_scenario",
            "shipped_scenarios"]
+
+if TYPE_CHECKING:
+    from simulation.factions import AirArm, Faction, Posture
+    from simulation.model import ConflictModel
+    from simulation.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
+
+
+def __getattr__(name: str):
+    """Resolve a public name on first use, from the module that defines it."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'simulation' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -2,33 +2,35 @@
 
 ``ConflictModel.step`` reads as the day in the theatre: commanders plan, units
 move, fronts fight, aircraft strike, supply is traced, control changes, garrisons
-are counted, incidents are rolled, and the day is recorded.
+are counted, incidents are rolled, and the day is recorded. The rules themselves
+are pure functions in :mod:`simulation.rules`; this module orders them, hands them
+today's arrays and applies what they decide to the units and the map.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import mesa
 import numpy as np
-from scipy.sparse import csr_matrix
-
-from agents import Unit
-from simulation import records, setup
-from simulation.mesa_compat import release_finished_models
-from simulation.factions import AirArm, Faction, Posture
-from simulation.rules import air_support, combat, deconfliction, ground, movement, overstretch, supply
-from simulation.faction_state import FactionState
-from simulation.scenario import Scenario, did_you_mean
-from simulation.theatre import Country, Terrain, make_hex_grid, theatre_map
 from shapely.geometry import LineString
 
+from agents.unit import Unit
+from simulation import records, setup
+from simulation.factions import Faction, Posture
+from simulation.ground_changes import GroundChanges
+from simulation.inspection import RunInspection
+from simulation.mesa_compat import control_layer, make_hex_grid, release_finished_models
+from simulation.roles import INSURGENT, LINE_PAIR, hostility_matrix, operating_areas
+from simulation.rules import combat, deconfliction, morale, movement, overstretch, reinforcement, supply
+from simulation.scenario import Scenario, load_scenario
+from simulation.situation import Situation
+from simulation.theatre import Terrain, theatre_map
 
 release_finished_models()
 
 
-class ConflictModel(mesa.Model):
+class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
     """The theatre, the factions and the rules, advanced one day per step.
 
     Args:
@@ -42,27 +44,25 @@ class ConflictModel(mesa.Model):
         super().__init__(rng=seed)
         # Not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios.
         self.spec = scenario
-        self.rules = scenario.rules
+        self.rules = rules = scenario.rules
         self.seed = seed
         self.theatre = tmap = theatre_map(float(cell_km or scenario.cell_km))
         self.grid = make_hex_grid(tmap, random=self.random)
-        layer = self.grid.create_property_layer("control", default_value=np.int8(0), dtype=np.int8)
-        self.control = layer.data.reshape(-1)  # flat view: writes reach the layer
-        self.control[:] = setup.initial_control(tmap, scenario)
-        self.terrain_cost = movement.terrain_cost(tmap, self.rules.movement)
-        self.zone_of_control = _within_matrix(tmap, self.rules.movement.zone_of_control_km)
-        self.insurgency_reach = _within_matrix(tmap, self.rules.overstretch.insurgency_reach_km)
-        self.contact_reach = _within_matrix(tmap, tmap.cell_km * 1.01)
-        self.deconfliction = deconfliction.DeconflictionState(in_force=self.rules.deconfliction.enabled)
-        if not self.rules.deconfliction.enabled:
+        self.control = control_layer(self.grid, setup.initial_control(tmap, scenario))
+        self.terrain_cost = movement.terrain_cost(tmap, rules.movement)
+        self.zone_of_control = tmap.within(rules.movement.zone_of_control_km)
+        self.insurgency_reach = tmap.within(rules.overstretch.insurgency_reach_km)
+        self.contact_reach = tmap.within(tmap.cell_km * 1.01)
+        self.deconfliction = deconfliction.DeconflictionState(in_force=rules.deconfliction.enabled)
+        if not rules.deconfliction.enabled:
             self.deconfliction.broken_on_step = 0
-        self.hostile = deconfliction.hostility_matrix(self.deconfliction.in_force)
-        line = self.rules.deconfliction.line
+        self.hostile = hostility_matrix(self.deconfliction.in_force)
+        line = rules.deconfliction.line
         self.line_side = tmap.bank if line == "euphrates" else tmap.side_of_line(LineString(line))
-        self.may_take = self._operating_areas()
+        self.may_take = operating_areas(tmap, self.line_side, self.deconfliction.in_force)
         self.manpower = {f: scenario.faction(f.key).manpower for f in Faction}
-        self.hostility = {f: overstretch.hostility_layer(tmap, f.name, self.rules.overstretch) for f in Faction}
-        self.garrison_need = {f: overstretch.garrison_need(tmap, self.hostility[f], self.rules.overstretch)
+        self.hostility = {f: overstretch.hostility_layer(tmap, f.name, rules.overstretch) for f in Faction}
+        self.garrison_need = {f: overstretch.garrison_need(tmap, self.hostility[f], rules.overstretch)
                               for f in Faction}
         self.garrison_total = dict.fromkeys(Faction, 0.0)
         self.manoeuvre = dict.fromkeys(Faction, 0.0)
@@ -86,7 +86,7 @@ class ConflictModel(mesa.Model):
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
         self._place_holders = self.control[self._place_cells].copy()
         self.city_rings = records.city_rings(tmap)
-        self._isis_in_city = (self.city_rings[1] & (self.control == Faction.ISIS)).any(axis=1)
+        self._insurgent_in_city = (self.city_rings[1] & (self.control == INSURGENT)).any(axis=1)
         self.trace_supply(announce=False)
         self.count_garrisons()
         self.datacollector = records.make_datacollector()
@@ -95,7 +95,7 @@ class ConflictModel(mesa.Model):
     @classmethod
     def from_scenario(cls, path: str | Path, seed: int = 1, cell_km: float | None = None,
                       overrides: dict | None = None) -> ConflictModel:
-        """Load and check a scenario (as :func:`~simulation.validation.load_scenario`) and build the model.
+        """Load and check a scenario (as :func:`~simulation.scenario.load_scenario`) and build the model.
 
         Args:
             path: a scenario YAML file, or a shipped scenario's name (``"2017-07-04_raqqa"``).
@@ -103,8 +103,6 @@ class ConflictModel(mesa.Model):
             cell_km: hex cell size in km (centre to centre); default the scenario's.
             overrides: dotted keys to set, e.g. ``{"sdf.manpower": 30000}`` (fighters).
         """
-        from simulation.validation import load_scenario
-
         return cls(load_scenario(path, overrides), seed=seed, cell_km=cell_km)
 
     # ---- the day ---------------------------------------------------------------
@@ -149,7 +147,7 @@ class ConflictModel(mesa.Model):
         if not self._attacks:
             return
         keys = sorted(self._attacks)
-        rules = self.rules.combat
+        rules, tmap = self.rules.combat, self.theatre
         a_units = [[u for u, _ in self._attacks[key]] for key in keys]
         d_units = [self.enemy_units_in(cell, Faction(f)) for cell, f in keys]
         a = np.array([sum(u.strength for u in us) for us in a_units])
@@ -157,11 +155,11 @@ class ConflictModel(mesa.Model):
         qa = np.array([_weighted(us, "quality") for us in a_units])
         qd = np.array([_weighted(us, "quality") for us in d_units])
         cells = np.array([cell for cell, _ in keys])
-        across = np.array([any(self.theatre.crosses_river[src, self.theatre.slot(src, cell)]
-                               for _, src in self._attacks[key]) for key, cell in zip(keys, cells)])
+        across = np.array([any(tmap.crosses_river[src, tmap.slot(src, cell)] for _, src in self._attacks[key])
+                           for key, cell in zip(keys, cells)])
         holding = np.array([all(u.posture == Posture.HOLD for u in us) for us in d_units])
-        urban = self.theatre.terrain[cells] == Terrain.URBAN
-        people = self.theatre.population[cells]
+        urban = tmap.terrain[cells] == Terrain.URBAN
+        people = tmap.population[cells]
         defence = combat.defence_factor(urban, across, holding, rules, people)
         engaged = combat.engaged_attackers(a, d, urban, people, rules)
         engaged_after, d_after = combat.fight(engaged, d, qa, qd, defence, self.rng, rules)
@@ -203,17 +201,19 @@ class ConflictModel(mesa.Model):
                     np.array([u.supply for u in units]), connected[[u.k for u in units]],
                     np.array([u.air_supplied for u in units]),
                     rules.decay_per_day, rules.air_supplied_decay_per_day, rules.recovery_per_day)
-                for u, s in zip(units, level):
+                starving = supply.starvation_losses([u.strength for u in units], level,
+                                                    rules.unsupplied_attrition_per_day)
+                for u, s, lost in zip(units, level, starving):
                     u.supply = float(s)
                     if s <= 0.0:
-                        u.suffer(u.strength * rules.unsupplied_attrition_per_day, 0.0)
+                        u.suffer(lost, 0.0)
 
     def control_changes(self) -> None:
-        """Zones of control sweep empty hostile ground; thin garrisons rise for ISIS."""
-        ground.sweep_zones_of_control(self)
-        ground.collapse_unheld_ground(self)
-        ground.rise_for_isis(self)
-        ground.occupy_where_standing(self)
+        """Zones of control sweep empty hostile ground; unheld ground crumbles; thin garrisons rise; units hold."""
+        self.sweep_zones_of_control()
+        self.collapse_unheld_ground()
+        self.rise_for_insurgent()
+        self.occupy_where_standing()
 
     def count_garrisons(self) -> None:
         """Garrison need, manoeuvre force and overstretch; reinforce or drain units; morale."""
@@ -228,256 +228,55 @@ class ConflictModel(mesa.Model):
             self.overstretch[faction] = ratio
             self.manoeuvre[faction] = max(0.0, self.manpower[faction] - spec.fixed_commitment - need)
             if self.steps > 0:
-                self._reinforce(faction)
+                self._reinforce_and_rally(faction)
 
     def roll_incidents(self) -> None:
-        """SAA-SDF units in contact risk incidents; enough of them break the arrangement."""
+        """Units of the two sides the line keeps apart risk incidents when in contact; enough break it."""
         if not self.deconfliction.in_force:
             return
-        saa = self.units_of(Faction.SAA)
-        sdf = self.units_of(Faction.SDF)
-        if not saa or not sdf:
+        west, east = (self.units_of(f) for f in LINE_PAIR)
+        if not west or not east:
             return
-        sk = np.array([u.k for u in saa])
-        dist = self.theatre.distance_km(sk, [u.k for u in sdf])
-        pairs = np.argwhere(dist <= self.rules.deconfliction.contact_km)
+        wk = np.array([u.k for u in west])
+        pairs = np.argwhere(self.theatre.distance_km(wk, [u.k for u in east]) <= self.rules.deconfliction.contact_km)
         n = deconfliction.roll_incidents(len(pairs), self.rules.deconfliction.incident_rate, self.rng)
         for i, _ in pairs[self.rng.choice(len(pairs), size=n, replace=False)] if n else []:
             self.deconfliction.incidents += 1
-            self.log_event("incident", np.array([sk[i]]), Faction.SAA, "SAA-SDF incident across the line")
+            self.log_event("incident", np.array([wk[i]]), LINE_PAIR[0], "SAA-SDF incident across the line")
         if self.deconfliction.incidents >= self.rules.deconfliction.breakdown_incidents:
             self.deconfliction.in_force = False
             self.deconfliction.broken_on_step = self.steps
-            self.hostile = deconfliction.hostility_matrix(False)
-            self.may_take = self._operating_areas()
-            self.log_event("deconfliction_breakdown", np.array([], dtype=int), Faction.SAA,
+            self.hostile = hostility_matrix(False)
+            self.may_take = operating_areas(self.theatre, self.line_side, False)
+            self.log_event("deconfliction_breakdown", np.array([], dtype=int), LINE_PAIR[0],
                            f"after {self.deconfliction.incidents} incidents: SAA and SDF now hostile")
 
     def record_day(self) -> None:
-        """Announce places that changed hands and add the day's rows."""
+        """Announce places that changed hands (shaking the side that lost them) and add the day's rows."""
         holders = self.control[self._place_cells]
-        shock = self.rules.morale.place_loss_shock
         for i in np.flatnonzero(holders != self._place_holders):
-            place = self.theatre.geography.places[i]
-            # Losing a town shakes the whole side, a city (100,000 people) by the full shock.
-            hit = shock * min(1.0, place.population / 100_000)
-            for u in self.units_of(Faction(self._place_holders[i])):
+            place, loser = self.theatre.geography.places[i], Faction(self._place_holders[i])
+            hit = morale.place_loss_shock(place.population, self.rules.morale)
+            for u in self.units_of(loser):
                 u.morale = max(0.0, u.morale - hit)
             self.event_log.append({"date": self.date.isoformat(), "step": self.steps, "event": "captured",
                                    "place": place.name, "faction": Faction(holders[i]).name,
-                                   "detail": f"from {Faction(self._place_holders[i]).name}"})
+                                   "detail": f"from {loser.name}"})
         self._place_holders = holders.copy()
-        self._isis_in_city = records.note_cities_cleared(self, self._isis_in_city)
+        self._insurgent_in_city = records.note_cities_cleared(self, self._insurgent_in_city)
         records.record_day(self)
 
-    # ---- outputs -------------------------------------------------------------------
-    @property
-    def date(self) -> dt.date:
-        """Calendar date of the current step."""
-        return records.day_of(self.spec.start, self.steps)
-
-    @property
-    def daily(self):
-        """Tidy DataFrame: one row per faction per day (area, strength, overstretch...)."""
-        return records.table_frame(self, "daily")
-
-    @property
-    def daily_by_governorate(self):
-        """Tidy DataFrame: one row per faction, governorate and day."""
-        return records.table_frame(self, "governorate")
-
-    @property
-    def events(self):
-        """DataFrame of events: date, step, event, place, faction, detail."""
-        return records.as_frame(self.event_log, records.EVENT_COLUMNS)
-
-    @property
-    def strikes(self):
-        """DataFrame of air strikes: date, air arm, target cell centre, target faction, count."""
-        return records.as_frame(self.strike_log, records.STRIKE_COLUMNS)
-
-    @property
-    def engagements(self):
-        """DataFrame of the fights: date, attacker, defender, cell, strengths before and after."""
-        return records.as_frame(self.engagement_log, ["date", "step", "attacker", "defender", "lat", "lon",
-                                                      "attackers", "defenders", "attackers_after",
-                                                      "defenders_after", "defence_broke"])
-
-    # ---- inspection: what a notebook asks of a run ---------------------------------------
-    def control_on(self, day: int | str | dt.date | None = None) -> np.ndarray:
-        """The control map on a day: a flat array of faction codes per cell (read-only).
-
-        Args:
-            day: days since the start (0 = the start date), a date, or an ISO date
-                string (``"2017-09-05"``); default today. Days not yet run are refused.
-        """
-        step = self.steps if day is None else self.step_of(day)
-        if not 0 <= step <= self.steps:
-            raise ValueError(f"day {day}: the run covers {self.spec.start} (day 0) to {self.date} "
-                             f"(day {self.steps})")
-        return self.control_history[step]
-
-    def step_of(self, day: int | str | dt.date) -> int:
-        """Days since the start of a day given as a number, a date or an ISO date string."""
-        if isinstance(day, (int, np.integer)):
-            return int(day)
-        date = dt.date.fromisoformat(day) if isinstance(day, str) else day
-        return (date - self.spec.start).days
-
-    def control_at(self, place: str, day: int | str | dt.date | None = None) -> Faction:
-        """The faction holding a named place's cell today (or on an earlier day).
-
-        Args:
-            place: a name or alias from the places table (``"Raqqa"``, ``"Abu Kamal"``).
-            day: as in :meth:`control_on`; default today.
-
-        Raises:
-            ValueError: the place is not in the places table (with the nearest name).
-        """
-        geo = self.theatre.geography
-        try:
-            name = geo.place(place).name
-        except KeyError:
-            names = [n for p in geo.places for n in (p.name, *p.aliases)]
-            raise ValueError(f"unknown place '{place}'{did_you_mean(place, names)}") from None
-        return Faction(int(self.control_on(day)[self.theatre.place_cell[name]]))
-
-    def faction(self, name: str | Faction) -> FactionState:
-        """A snapshot of one faction today: ground, fighters, garrison need, overstretch.
-
-        Args:
-            name: ``"SDF"``, ``"sdf"`` or :class:`Faction`.SDF.
-        """
-        return FactionState.of(self, name if isinstance(name, Faction) else Faction.from_key(name))
-
-    def __repr__(self) -> str:
-        lines = [f"ConflictModel: {self.spec.name}; seed {self.seed}, {self.theatre.cell_km:g} km cells",
-                 f"  {self.date:%d %B %Y}: day {self.steps} of {self.spec.days}"]
-        for f in Faction:
-            units = self.units_of(f)
-            lines.append(f"  {f.name:<5}{self.area_held(f):>10,.0f} km²{len(units):>5} units "
-                         f"{sum(u.strength for u in units):>9,.0f} fighters in units")
-        state = self.deconfliction
-        lines.append("  deconfliction " + (f"in force ({state.incidents} incidents)" if state.in_force
-                                           else f"not in force (since day {state.broken_on_step})"))
-        lines.append(f"  {len(self.event_log)} events; model.events, model.daily, model.faction('SDF')")
-        return "\n".join(lines)
-
-    # ---- queries used by agents and rules ----------------------------------------------
-    def all_units(self) -> list[Unit]:
-        """Every unit alive, in a stable order."""
-        return list(self.agents_by_type.get(Unit, []))
-
-    def units_of(self, faction: Faction, cells=None) -> list[Unit]:
-        """A faction's units (only those on ``cells``, if given)."""
-        units = [u for u in self.all_units() if u.faction == faction]
-        if cells is not None:
-            cells = set(np.atleast_1d(cells).tolist())
-            units = [u for u in units if u.k in cells]
-        return units
-
-    def is_hostile(self, faction: Faction, holder) -> bool:
-        """Whether ground held by ``holder`` is enemy ground to ``faction``."""
-        return bool(self.hostile[faction, int(holder)])
-
-    def enemy_units_in(self, k: int, faction: Faction) -> list[Unit]:
-        """Units on cell k that are enemies of ``faction``."""
-        cell = self.grid[self.theatre.coordinate(k)]
-        return [u for u in cell.agents if self.hostile[faction, u.faction]]
-
-    def is_supplied(self, unit: Unit) -> bool:
-        """Whether a unit's cell is linked to its faction's sources."""
-        return self.supplied_at(unit.faction, unit.k)
-
-    def supplied_at(self, faction: Faction, k: int) -> bool:
-        """Whether cell k is held by ``faction`` and linked to its sources."""
-        return bool(self.supplied[faction][k])
-
-    def engaged_today(self, unit: Unit) -> bool:
-        """Whether a unit fought today."""
-        return unit.unique_id in self._engaged
-
-    def hostile_places(self, faction: Faction) -> list:
-        """Named places in the faction's country held by its enemies (fallback objectives)."""
-        from agents.commander import Objective
-
-        tmap = self.theatre
-        out = []
-        for i, p in enumerate(tmap.geography.places):
-            k = int(self._place_cells[i])
-            if self.may_take[faction][k] and self.hostile[faction, self.control[k]]:
-                out.append(Objective(p.name, k, 0.2))
-        return out
-
-    def air_cover(self, faction: Faction) -> float:
-        """0-1: the close air support a faction had on the last day."""
-        return min(1.0, self.strikes_for[faction] / self.rules.movement.air_cover_strikes)
-
-    def enemy_strength_near(self, k: int, faction: Faction, radius_km: float) -> float:
-        """Fighters of ``faction``'s enemies in units within ``radius_km`` of cell k."""
-        enemies = [u for u in self.all_units() if self.hostile[faction, u.faction]]
-        if not enemies:
-            return 0.0
-        near = self.theatre.distance_km(k, [u.k for u in enemies])[0] <= radius_km
-        return float(sum(u.strength for u, ok in zip(enemies, near) if ok))
-
-    def area_held(self, faction: Faction) -> float:
-        """Area held by a faction, km2."""
-        return float(self.theatre.cell_area_km2[self.control == faction].sum())
-
-    def march_budget_km(self, unit: Unit) -> float:
-        """How far a unit may move today, km-equivalents (slowed by overstretch)."""
-        tempo = overstretch.offensive_tempo(self.overstretch[unit.faction], self.rules.overstretch)
-        tempo = tempo if unit.posture == Posture.ATTACK else 1.0
-        return self.rules.movement.march_km_per_day * tempo * (0.5 + 0.5 * unit.supply)
-
-    def logistics_tempo(self, faction: Faction, k: int) -> float:
-        """Share of full speed an advance into cell k keeps, from its distance to supply."""
-        return float(supply.logistics_tempo(self.supply_km[faction][k], self.rules.movement.logistics_reach_km))
-
-    # ---- actions used by agents -------------------------------------------------------
-    def declare_attack(self, unit: Unit, target: int, source: int) -> None:
-        """Register that a unit attacks cell ``target`` from cell ``source`` today."""
-        self._attacks.setdefault((int(target), int(unit.faction)), []).append((unit, int(source)))
-
-    def take_cells(self, cells, faction: Faction) -> None:
-        """A faction takes hostile cells; part of each loser's garrison there is lost."""
-        cells = np.atleast_1d(np.asarray(cells, dtype=np.int64))
-        loss = self.rules.overstretch.garrison_loss_on_capture
-        for loser in Faction:
-            lost = self.garrison_need[loser][cells[self.control[cells] == loser]].sum()
-            self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
-        self.control[cells] = faction
-
-    def record_strike(self, arm: AirArm, k: int, target: Faction, strikes: int) -> None:
-        """Append one day's strikes on one target to the strike log."""
-        self.strike_log.append({"date": self.date.isoformat(), "step": self.steps,
-                                "air_arm": arm.name.lower(), "lat": round(float(self.theatre.lat[k]), 5),
-                                "lon": round(float(self.theatre.lon[k]), 5), "target_faction": target.name,
-                                "strikes": strikes})
-
-    def log_event(self, event: str, cells: np.ndarray, faction: Faction, detail: str) -> None:
-        """Append an event; its place is the most populous named place among ``cells``."""
-        tmap = self.theatre
-        idx = tmap.place[np.asarray(cells, dtype=np.int64)] if len(cells) else np.array([], dtype=int)
-        idx = idx[idx >= 0]
-        place = ""
-        if idx.size:
-            place = max((tmap.geography.places[i] for i in idx), key=lambda p: p.population).name
-        self.event_log.append({"date": self.date.isoformat(), "step": self.steps, "event": event,
-                               "place": place, "faction": faction.name, "detail": detail})
-
-    # ---- the pieces of the day ------------------------------------------------------
     def _settle_engagement(self, attackers, defenders, before, after, defence, cell, faction) -> None:
-        (a0, d0), (a1, d1) = before, after
+        """Share a fight's losses among its units, log it, and let a broken defence give way."""
         rules = self.rules
-        for side, before, after in ((attackers, a0, a1), (defenders, d0, d1)):
-            lost_share = 0.0 if before <= 0 else (before - after) / before
-            for u in side:
-                u.suffer(u.strength * lost_share, rules.morale.loss_sensitivity * lost_share)
+        for side, was, now in ((attackers, before[0], after[0]), (defenders, before[1], after[1])):
+            losses, hit = combat.shared_losses([u.strength for u in side], was, now, rules.morale.loss_sensitivity)
+            for u, lost in zip(side, losses):
+                u.suffer(lost, hit)
                 self._engaged.add(u.unique_id)
-        morale = _weighted(defenders, "morale")
-        broke = bool(combat.defender_breaks(a1, d1, defence, morale, rules.combat, rules.morale.break_morale))
+        (a0, d0), (a1, d1) = before, after
+        held_morale = _weighted(defenders, "morale")
+        broke = bool(combat.defender_breaks(a1, d1, defence, held_morale, rules.combat, rules.morale.break_morale))
         self.engagement_log.append({
             "date": self.date.isoformat(), "step": self.steps, "attacker": faction.name,
             "defender": max(defenders, key=lambda u: u.strength).faction.name if defenders else "",
@@ -494,108 +293,23 @@ class ConflictModel(mesa.Model):
                     lead.move_to_index(cell)
         self.remove_spent_units()
 
-    def retreat(self, unit: Unit, from_cell: int) -> None:
-        """A broken unit falls back to a neighbouring friendly cell, or surrenders."""
-        nb = self.theatre.neighbours[from_cell]
-        options = [int(k) for k in nb if k >= 0 and self.control[k] == unit.faction
-                   and not self.enemy_units_in(int(k), unit.faction)]
-        if not options:
-            self.log_event("unit_destroyed", np.array([from_cell]), unit.faction, f"{unit.name} surrendered")
-            unit.suffer(unit.strength, 1.0)
-            return
-        unit.move_to_index(options[int(self.rng.integers(len(options)))])
-        unit.posture = Posture.WITHDRAW
-
-    def remove_spent_units(self) -> None:
-        for u in self.all_units():
-            if u.strength < self.rules.combat.unit_destroyed_below:
-                self.manpower[u.faction] = max(0.0, self.manpower[u.faction] - u.strength)
-                u.strength = 0.0
-                u.remove()
-
-    def _operating_areas(self) -> dict[Faction, np.ndarray]:
-        """Cells each faction may take from an enemy.
-
-        The SAA and SDF fight in Syria, Iraqi forces in Iraq, ISIS anywhere. While
-        deconfliction holds, the SAA and SDF also keep their ground advances to their
-        side of the line (in Deir ez-Zor the working split was SDF east of the
-        Euphrates, SAA west), matching the air split.
-        """
-        tmap = self.theatre
-        syria = tmap.in_theatre & (tmap.country == Country.SYRIA)
-        areas = {Faction.ISIS: tmap.in_theatre.copy(), Faction.ISF: tmap.in_theatre & (tmap.country == Country.IRAQ),
-                 Faction.SAA: syria.copy(), Faction.SDF: syria.copy()}
-        if self.deconfliction.in_force:
-            areas[Faction.SAA] &= self.line_side < 0
-            areas[Faction.SDF] &= self.line_side > 0
-        return areas
-
-    def presence(self, faction: Faction, attacking_only: bool = False) -> np.ndarray:
-        """Fighters per cell (only those pressing forward, if ``attacking_only``).
-
-        Pressing forward: attacking, or a supplied garrison at home (it patrols round its town).
-        """
-        units = [u for u in self.units_of(faction) if not attacking_only or u.posture == Posture.ATTACK
-                 or (u.tied and u.k == u.home and self.is_supplied(u))]
-        return np.bincount([u.k for u in units], weights=[u.strength for u in units],
-                           minlength=self.theatre.n_cells) if units else np.zeros(self.theatre.n_cells)
-
-    def _reinforce(self, faction: Faction) -> None:
-        """Top units up from the pool, or drain them into garrisons when overstretched."""
-        rules = self.rules.reinforcement
+    def _reinforce_and_rally(self, faction: Faction) -> None:
+        """Top units up from the pool or drain them into garrisons; then the day's morale drift."""
         units = self.units_of(faction)
         if not units:
             return
-        pool = self.manoeuvre[faction] - sum(u.strength for u in units)
-        if pool < 0:
-            # Overstretched: fighters leave the units to hold ground.
-            drain = rules.drain_per_day * -pool
-            total = sum(u.strength for u in units)
-            for u in units:
-                u.strength -= drain * u.strength / total
-        else:
-            wants = np.array([min(u.establishment - u.strength, rules.top_up_per_day * u.establishment)
-                              if self.is_supplied(u) and u.strength < u.establishment else 0.0 for u in units])
-            if wants.sum() > 0:
-                for u, g in zip(units, wants * min(1.0, pool / wants.sum())):
-                    u.strength += g
-        self._rally(faction, units)
+        gains = reinforcement.reinforcements([u.strength for u in units], [u.establishment for u in units],
+                                             [self.is_supplied(u) for u in units], self.manoeuvre[faction],
+                                             self.rules.reinforcement)
+        for u, gain in zip(units, gains):
+            u.strength += gain
+        drift = morale.rally([u.morale for u in units], [u.supply for u in units],
+                             [self.engaged_today(u) for u in units], self.overstretch[faction], self.rules.morale)
+        for u, m in zip(units, drift):
+            u.morale = float(m)
         self.remove_spent_units()
-
-    def _rally(self, faction: Faction, units: list[Unit]) -> None:
-        """Daily morale drift: recovery when supplied, loss when cut off or overstretched."""
-        rules = self.rules.morale
-        stretch = max(0.0, self.overstretch[faction] - 1.0)
-        for u in units:
-            change = rules.recovery_per_day if u.supply > 0.5 and not self.engaged_today(u) else 0.0
-            change -= rules.unsupplied_loss_per_day if u.supply < 0.3 else 0.0
-            change -= rules.overstretch_loss_per_day * min(stretch, 1.0)
-            u.morale = float(np.clip(u.morale + change, 0.0, 0.9 if change > 0 else 1.0))
 
 
 def _weighted(units, attr: str) -> float:
-    """Strength-weighted mean of an attribute over units (0 if none)."""
-    total = sum(u.strength for u in units)
-    if total <= 0:
-        return 0.0
-    return sum(getattr(u, attr) * u.strength for u in units) / total
-
-
-def _within_matrix(tmap, radius_km: float) -> csr_matrix:
-    """Sparse 0/1 matrix linking each theatre cell to the cells within ``radius_km``."""
-    k = np.flatnonzero(tmap.in_theatre)
-    reach = int(np.ceil(radius_km / tmap.cell_km)) + 1
-    rows, cols = [], []
-    # Offsets in the (col, row) lattice wide enough to cover the radius; distance decides.
-    col, row = np.divmod(k, tmap.height)
-    for dc in range(-reach, reach + 1):
-        for dr in range(-reach, reach + 1):
-            c, r = col + dc, row + dr
-            ok = (c >= 0) & (c < tmap.width) & (r >= 0) & (r < tmap.height)
-            j = np.where(ok, c * tmap.height + r, 0)
-            ok &= tmap.in_theatre[j]
-            ok &= np.hypot(tmap.x_km[j] - tmap.x_km[k], tmap.y_km[j] - tmap.y_km[k]) <= radius_km
-            rows.append(k[ok])
-            cols.append(j[ok])
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
-    return csr_matrix((np.ones(rows.size), (rows, cols)), shape=(tmap.n_cells, tmap.n_cells))
+    """Strength-weighted mean of a unit attribute over units (0 if none)."""
+    return combat.strength_weighted([getattr(u, attr) for u in units], [u.strength for u in units])

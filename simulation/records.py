@@ -14,6 +14,7 @@ import pandas as pd
 from mesa import DataCollector
 
 from simulation.factions import Faction
+from simulation.roles import INSURGENT
 
 # A city counts as cleared once ISIS holds no ground within this distance of its
 # centre: the built-up area, its river islands and its outskirts on both banks
@@ -31,7 +32,7 @@ def make_datacollector() -> DataCollector:
     """A DataCollector with the model-level series and the two tidy tables."""
     return DataCollector(
         model_reporters={
-            "isis_area_km2": lambda m: m.area_held(Faction.ISIS),
+            "isis_area_km2": lambda m: m.area_held(INSURGENT),
             "incidents": lambda m: m.deconfliction.incidents,
             "civilian_harm": lambda m: m.civilian_harm,
         },
@@ -92,9 +93,9 @@ def city_rings(tmap) -> tuple[list[str], np.ndarray]:
 
 
 def note_cities_cleared(model, contested: np.ndarray) -> np.ndarray:
-    """Log cities whose ring ISIS has just lost entirely, or re-entered; returns today's state."""
+    """Log cities whose ring the insurgent (ISIS) has just lost entirely, or re-entered; returns today's state."""
     names, rings = model.city_rings
-    now = (rings & (model.control == Faction.ISIS)).any(axis=1)
+    now = (rings & (model.control == INSURGENT)).any(axis=1)
     for i in np.flatnonzero(contested & ~now):
         holder = Faction(model.control[model.theatre.place_cell[names[i]]])
         model.event_log.append({"date": model.date.isoformat(), "step": model.steps, "event": "city_cleared",
@@ -102,7 +103,7 @@ def note_cities_cleared(model, contested: np.ndarray) -> np.ndarray:
                                 "detail": f"no ISIS ground within {CITY_RING_KM:g} km"})
     for i in np.flatnonzero(~contested & now):
         model.event_log.append({"date": model.date.isoformat(), "step": model.steps, "event": "isis_returns",
-                                "place": names[i], "faction": "ISIS",
+                                "place": names[i], "faction": INSURGENT.name,
                                 "detail": f"ISIS ground again within {CITY_RING_KM:g} km"})
     return now
 

@@ -6,10 +6,12 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from agents import AirWing, Commander, Unit
-from agents.commander import Objective
+from agents.air_wing import AirWing
+from agents.commander import Commander, Objective
+from agents.unit import Unit
 from simulation.factions import AirArm, Faction, Posture
 from simulation.geography import project
+from simulation.roles import ROLES
 from simulation.scenario import AreaSpec, Scenario, ScenarioError
 from simulation.theatre import TheatreMap
 
@@ -73,7 +75,7 @@ def place_units(model, scenario: Scenario) -> None:
                 d2 = np.where(own, (tmap.x_km - tmap.x_km[k]) ** 2 + (tmap.y_km - tmap.y_km[k]) ** 2, np.inf)
                 k = int(np.argmin(d2))
             objective = place_cell(tmap, u.objective, f"{where}.objective") if u.objective else -1
-            default_posture = "hold" if faction == Faction.ISIS or u.objective else "attack"
+            default_posture = "hold" if ROLES[faction].defends or u.objective else "attack"
             posture = Posture[(u.posture or default_posture).upper()]
             Unit(model, model.grid[tmap.coordinate(k)], name=u.name, faction=faction,
                  strength=u.strength, morale=u.morale, supply=u.supply, posture=posture,

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from mesa.discrete_space import HexGrid
+from scipy.sparse import csr_matrix
 from shapely.geometry import LineString, Point, box
 from shapely.ops import split
 
@@ -127,6 +127,25 @@ class TheatreMap:
     def side_of_line(self, line_lonlat: LineString) -> np.ndarray:
         """+1 for cells on the north-east side of a line across the theatre, -1 otherwise."""
         return _side_of_line(self, line_lonlat)
+
+    def within(self, radius_km: float) -> csr_matrix:
+        """Sparse 0/1 (n, n) matrix linking each theatre cell to the theatre cells within ``radius_km``."""
+        k = np.flatnonzero(self.in_theatre)
+        reach = int(np.ceil(radius_km / self.cell_km)) + 1
+        rows, cols = [], []
+        # Offsets in the (col, row) lattice wide enough to cover the radius; distance decides.
+        col, row = np.divmod(k, self.height)
+        for dc in range(-reach, reach + 1):
+            for dr in range(-reach, reach + 1):
+                c, r = col + dc, row + dr
+                ok = (c >= 0) & (c < self.width) & (r >= 0) & (r < self.height)
+                j = np.where(ok, c * self.height + r, 0)
+                ok &= self.in_theatre[j]
+                ok &= np.hypot(self.x_km[j] - self.x_km[k], self.y_km[j] - self.y_km[k]) <= radius_km
+                rows.append(k[ok])
+                cols.append(j[ok])
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        return csr_matrix((np.ones(rows.size), (rows, cols)), shape=(self.n_cells, self.n_cells))
 
     def hex_vertices(self, k) -> tuple[np.ndarray, np.ndarray]:
         """Lon/lat of the six corners of cells ``k`` (arrays shaped (len(k), 6))."""
@@ -280,19 +299,3 @@ def _side_of_line(tmap: TheatreMap, line_lonlat: LineString) -> np.ndarray:
     for p in tmap.geography.places:
         side[tmap.place_cell[p.name]] = 1 if ne_half.contains(Point(*project(p.lon, p.lat))) else -1
     return side
-
-
-def make_hex_grid(tmap: TheatreMap, random=None) -> HexGrid:
-    """A Mesa HexGrid over the theatre carrying the fixed layers as property layers."""
-    grid = HexGrid((tmap.width, tmap.height), torus=False, random=random)
-    layers = {
-        "in_theatre": tmap.in_theatre, "country": tmap.country,
-        "governorate": tmap.governorate, "terrain": tmap.terrain,
-        "population": tmap.population, "community": tmap.community, "bank": tmap.bank,
-        "place": tmap.place, "cell_area_km2": tmap.cell_area_km2,
-    }
-    for name, values in layers.items():
-        default = values.dtype.type(0)
-        layer = grid.create_property_layer(name, default_value=default, dtype=values.dtype.type)
-        layer.data[...] = values.reshape(tmap.width, tmap.height)
-    return grid

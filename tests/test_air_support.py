@@ -3,6 +3,7 @@
 import numpy as np
 
 from simulation.factions import AirArm
+from simulation.roles import air_permitted_cells
 from simulation.rules import air_support
 from simulation.scenario import AirSupportRules
 from simulation.theatre import Country, theatre_map
@@ -10,15 +11,15 @@ from simulation.theatre import Country, theatre_map
 
 def test_deconfliction_splits_the_air_space():
     tmap = theatre_map(10.0)
-    russia = air_support.permitted_cells(tmap, AirArm.RUSSIA, tmap.bank, True)
-    coalition = air_support.permitted_cells(tmap, AirArm.COALITION, tmap.bank, True)
+    russia = air_permitted_cells(tmap, AirArm.RUSSIA, tmap.bank, True)
+    coalition = air_permitted_cells(tmap, AirArm.COALITION, tmap.bank, True)
     assert not (russia & coalition).any()
     assert (tmap.country[russia] == Country.SYRIA).all() and (tmap.bank[russia] < 0).all()
     syria_coalition = coalition & (tmap.country == Country.SYRIA)
     assert (tmap.bank[syria_coalition] > 0).all()
     assert coalition[tmap.country == Country.IRAQ].all()
     # Without the split both fly over all of Syria; Russia still never over Iraq.
-    russia_free = air_support.permitted_cells(tmap, AirArm.RUSSIA, tmap.bank, False)
+    russia_free = air_permitted_cells(tmap, AirArm.RUSSIA, tmap.bank, False)
     assert russia_free[tmap.country == Country.SYRIA].all()
     assert not russia_free[tmap.country == Country.IRAQ].any()
 

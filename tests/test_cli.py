@@ -69,6 +69,18 @@ def test_no_arguments_runs_the_july_scenario_into_results(tmp_path):
     assert daily.date.max() == "2017-12-31"
 
 
+def test_a_shipped_scenario_is_run_and_validated_by_its_name(tmp_path):
+    out = tmp_path / "out"
+    done = cli("run", "2017-07-04_raqqa", "--days", 2, "--cell-km", 20, "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out / "daily.csv")) == 4 * 3
+    done = cli("validate", "variants/no_russian_air", "2017-09-05_deir_ez_zor", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["OK  variants/no_russian_air", "OK  2017-09-05_deir_ez_zor"]
+    done = cli("validate", "no_such_scenario", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr == "run.py: error: no_such_scenario: no such scenario file\n"
+
+
 @pytest.mark.parametrize("args, message", [
     (["run", "missing.yaml"], "missing.yaml: no such scenario file"),
     (["run", JULY, "--seed", "-1"], "--seed: must not be negative"),

@@ -3,7 +3,8 @@
 import numpy as np
 
 from simulation.factions import Faction
-from simulation.rules.deconfliction import hostility_matrix, roll_incidents
+from simulation.roles import hostility_matrix
+from simulation.rules.deconfliction import roll_incidents
 
 
 def test_hostility_with_and_without_the_arrangement():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from simulation import ConflictModel
 from simulation.factions import Faction, Posture
-from simulation.rules import ground
 
 
 def empty_isis_cell_in_saa_ground(model):
@@ -24,7 +23,7 @@ def test_a_cut_off_empty_pocket_crumbles_into_the_side_around_it(july):
     k = empty_isis_cell_in_saa_ground(model)
     assert not model.supplied[Faction.ISIS][k]
     for _ in range(200):
-        ground.collapse_unheld_ground(model)
+        model.collapse_unheld_ground()
         if model.control[k] == Faction.SAA:
             break
     assert model.control[k] == Faction.SAA
@@ -36,7 +35,7 @@ def test_ground_its_holder_stands_on_does_not_crumble(july):
     isis_unit = model.units_of(Faction.ISIS)[0]
     isis_unit.move_to_index(k)
     for _ in range(200):
-        ground.collapse_unheld_ground(model)
+        model.collapse_unheld_ground()
     assert model.control[k] == Faction.ISIS
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from simulation import ConflictModel, Faction
-from simulation.scenario import apply_overrides, validate_scenario
 
 from conftest import JULY, ROOT
 
@@ -46,8 +45,7 @@ def test_invariants_hold_every_day(july):
 
 
 def variant(july, **overrides):
-    data = apply_overrides(july.model_dump(mode="json"), overrides)
-    return validate_scenario(data)
+    return july.with_overrides(overrides)
 
 
 def runs(scenario, seeds=SEEDS, cell_km=None):

@@ -4,7 +4,7 @@ import numpy as np
 
 from simulation.factions import Faction
 from simulation.rules import movement
-from simulation.rules.deconfliction import hostility_matrix
+from simulation.roles import hostility_matrix
 from simulation.scenario import MovementRules
 from simulation.theatre import theatre_map
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import JULY
-from simulation.scenario import (ScenarioError, apply_overrides, read_scenario, locate, read_scenario_data,
-                                 validate_scenario)
+from simulation.scenario import (Rules, ScenarioError, apply_overrides, check_scenario, load_scenario, locate,
+                                 read_scenario_data)
 
 
 def write(path, text):
@@ -25,7 +27,7 @@ def chain(tmp_path):
 
 
 def test_extends_merges_mappings_and_replaces_lists(chain, july):
-    scenario = read_scenario(chain)
+    scenario = load_scenario(chain)
     assert scenario.name == "Variant"
     assert scenario.sdf.manpower == 30000  # from the middle file
     assert scenario.sdf.supply_sources == ["Kobani"]  # a list replaces
@@ -50,7 +52,7 @@ def test_problems_in_a_base_name_the_base(tmp_path):
     write(tmp_path / "base.yaml", JULY.read_text(encoding="utf-8").replace("manpower: 50000", "manpower: -1"))
     variant = write(tmp_path / "variant.yaml", "extends: base.yaml\nname: Variant\n")
     with pytest.raises(ScenarioError) as exc:
-        read_scenario(variant)
+        load_scenario(variant)
     line = next(i for i, text in enumerate(JULY.read_text().splitlines(), 1) if "manpower: 50000" in text)
     assert exc.value.problems == [f"{tmp_path / 'base.yaml'}:{line}: sdf.manpower: must be a number ≥ 0, got -1"]
 
@@ -58,12 +60,12 @@ def test_problems_in_a_base_name_the_base(tmp_path):
 def test_an_overlay_fixes_its_base(tmp_path):
     write(tmp_path / "base.yaml", JULY.read_text(encoding="utf-8").replace("manpower: 50000", "manpower: -1"))
     variant = write(tmp_path / "variant.yaml", "extends: base.yaml\nsdf: {manpower: 40000}\n")
-    assert read_scenario(variant).sdf.manpower == 40000
+    assert load_scenario(variant).sdf.manpower == 40000
 
 
 def test_overrides_are_located_on_the_command_line(tmp_path):
     with pytest.raises(ScenarioError) as exc:
-        read_scenario(JULY, {"sdf.manpower": -5, "isis.units.0.strength": "lots"})
+        load_scenario(JULY, {"sdf.manpower": -5, "isis.units.0.strength": "lots"})
     assert exc.value.problems == ["--set isis.units.0.strength: expected a number, got 'lots'",
                                   "--set sdf.manpower: must be a number ≥ 0, got -5"]
     assert str(exc.value) == "\n".join(exc.value.problems)
@@ -71,19 +73,19 @@ def test_overrides_are_located_on_the_command_line(tmp_path):
 
 def test_overrides_on_plain_data_still_work(july):
     data = apply_overrides(july.model_dump(mode="json"), {"sdf.manpower": 30000, "rules.combat.substeps": 2})
-    scenario = validate_scenario(data)
+    scenario = check_scenario(data)
     assert scenario.sdf.manpower == 30000 and scenario.rules.combat.substeps == 2
     with pytest.raises(ScenarioError, match=r"^<scenario>: sdf\.manpower: must be a number ≥ 0, got -3$"):
-        validate_scenario({**july.model_dump(mode="json"), "sdf": {"manpower": -3}})
+        check_scenario({**july.model_dump(mode="json"), "sdf": {"manpower": -3}})
 
 
 def test_merge_keys_are_not_duplicates(tmp_path):
     units = "sdf:\n  units:\n    - &u {name: A, place: Raqqa, strength: 1000}\n    - <<: *u\n      name: B\n"
     path = write(tmp_path / "merge.yaml", f"extends: {JULY}\n{units}")
-    assert [(u.name, u.place) for u in read_scenario(path).sdf.units] == [("A", "Raqqa"), ("B", "Raqqa")]
+    assert [(u.name, u.place) for u in load_scenario(path).sdf.units] == [("A", "Raqqa"), ("B", "Raqqa")]
     write(path, f"extends: {JULY}\n{units}      name: C\n")
     with pytest.raises(ScenarioError) as exc:
-        read_scenario(path)
+        load_scenario(path)
     assert exc.value.problems == [f"{path}:7: sdf.units.1.name: duplicate key (first given on line 6)"]
 
 
@@ -103,5 +105,36 @@ def test_merge_keys_are_not_duplicates(tmp_path):
 def test_schema_problems_say_what_was_expected(tmp_path, value, problem):
     path = write(tmp_path / "bad.yaml", f"extends: {JULY}\n{value}\n")
     with pytest.raises(ScenarioError) as exc:
-        read_scenario(path)
+        load_scenario(path)
     assert exc.value.problems == [f"{path}:2: {problem}"]
+
+
+def rule_parameters():
+    """Every behaviour parameter of the rules, as ``section.name``."""
+    return [f"{section}.{name}" for section, spec in Rules.model_fields.items()
+            for name in spec.annotation.model_fields]
+
+
+def test_every_rule_parameter_is_described_and_in_the_odd_table():
+    odd = (Path(__file__).parent.parent / "docs" / "ODD.md").read_text(encoding="utf-8")
+    table = odd[odd.index("## Parameter table"):]
+    for key in rule_parameters():
+        section, name = key.split(".")
+        field = Rules.model_fields[section].annotation.model_fields[name]
+        assert field.description and len(field.description) >= 10, f"{key}: no description"
+        assert f"| {section}.`{name}`" in table, f"{key}: not in the ODD's parameter table"
+
+
+@pytest.mark.parametrize("key, value", [("rules.command.mop_up_targets", 3), ("rules.morale.recovery_ceiling", 0.8),
+                                        ("rules.air_support.engaged_target_weight", 1.0),
+                                        ("rules.movement.zone_of_control_min_neighbours", 3)])
+def test_behaviour_parameters_can_be_overridden(july, key, value):
+    section, name = key.split(".")[1:]
+    changed = july.with_overrides({key: value})
+    assert getattr(getattr(changed.rules, section), name) == value
+    assert getattr(getattr(july.rules, section), name) != value
+
+
+def test_an_out_of_range_behaviour_parameter_is_refused(july):
+    with pytest.raises(ScenarioError, match=r"rules.movement.zone_of_control_min_neighbours: must be at most 6"):
+        july.with_overrides({"rules.movement.zone_of_control_min_neighbours": 7})

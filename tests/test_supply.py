@@ -59,5 +59,5 @@ def test_supply_distance_runs_through_own_ground_and_slows_advances_far_from_it(
     front = [k for k in ring_around(tmap, ring_around(tmap, source)[0]) if control[k] == Faction.ISIS]
     assert front and all(saa[k] > saa[ring_around(tmap, source)].min() for k in front)
     assert isis[isis_source] == 0 and np.isinf(isis[source])  # SAA ground is not ISIS's road
-    tempo = supply.logistics_tempo(np.array([0.0, 100.0, np.inf]), 100.0)
+    tempo = supply.logistics_tempo(np.array([0.0, 100.0, np.inf]), 100.0, 3.0)
     assert list(tempo) == [1.0, 0.5, 0.25]

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from simulation import ConflictModel
-from simulation.theatre import Country, Terrain, make_hex_grid, neighbour_offsets, theatre_map
+from simulation.mesa_compat import make_hex_grid
+from simulation.theatre import Country, Terrain, neighbour_offsets, theatre_map
 
 WHOLLY_INSIDE = {"Raqqa": 19_616, "Deir ez-Zor": 33_060, "Hasakah": 23_334}
 

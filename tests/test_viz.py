@@ -16,7 +16,7 @@ import pytest
 from simulation.factions import Faction
 from simulation.geography import project
 from simulation.model import ConflictModel
-from simulation.scenario import read_scenario
+from simulation.scenario import load_scenario
 from viz.levers import CampaignModel, lever_overrides, model_params, scenario_choice, shipped_scenarios
 from viz.map_data import MapFrame, day_frame, static_layers
 from viz.panels import daily_series, event_feed_html, event_line, strikes_per_day
@@ -44,7 +44,7 @@ def test_picker_lists_every_shipped_scenario_and_variant():
 
 
 def test_neutral_levers_leave_the_scenario_alone():
-    spec = read_scenario(JULY)
+    spec = load_scenario(JULY)
     assert lever_overrides(spec) == {}
     assert lever_overrides(spec, coalition_air=0.5, russian_air=0.0, sdf_manpower="30,000",
                            turkish_pressure="16,700", deconfliction="off", incident_rate="0.05") == {
@@ -59,7 +59,7 @@ def test_neutral_levers_leave_the_scenario_alone():
 
 def test_levers_run_exactly_like_run_set_overrides():
     viewed = CampaignModel(seed=3, cell_km=20, sdf_manpower="30,000", russian_air=0.5)
-    direct = ConflictModel(read_scenario(JULY, viewed.overrides), seed=3, cell_km=20)
+    direct = ConflictModel(load_scenario(JULY, viewed.overrides), seed=3, cell_km=20)
     assert viewed.overrides["sdf.manpower"] == 30000
     assert viewed.spec.sdf.manpower == 30000 and not viewed.refused
     viewed.run(15)
@@ -73,7 +73,7 @@ def test_levers_that_break_the_checks_are_refused_with_the_checkers_line():
     assert model.overrides == {}
     assert model.refused == ["levers not applied: --set sdf.fixed_commitment: must not exceed sdf.manpower "
                              "(20000), got 25000"]
-    assert model.spec.sdf.manpower == read_scenario(JULY).sdf.manpower
+    assert model.spec.sdf.manpower == load_scenario(JULY).sdf.manpower
 
 
 def test_a_scenario_file_broken_while_the_viewer_runs_is_refused_not_raised(tmp_path):

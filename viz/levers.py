@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulation.model import ConflictModel
-from simulation.scenario import Scenario, ScenarioError
-from simulation.validation import check_scenario_file, scenario_file, shipped_name, shipped_scenarios
+from simulation.scenario import Scenario, ScenarioError, load_scenario, scenario_file, shipped_name, shipped_scenarios
 
 DEFAULT_SCENARIO = "2017-07-04_raqqa"
 AS_SCENARIO = "as in the scenario"
@@ -29,8 +28,8 @@ INCIDENT_RATE_CHOICES = (AS_SCENARIO, "0", "0.0005", "0.005", "0.05")
 
 
 def scenario_choice(path: str | Path) -> str:
-    """How the picker names a scenario file: its shipped name, or the path itself."""
-    return shipped_name(path) or str(Path(path).resolve())
+    """How the picker names a scenario (a file or a shipped name): its shipped name, or the file's path."""
+    return shipped_name(scenario_file(path)) or str(Path(path).resolve())
 
 
 def _number(choice: str) -> float:
@@ -96,14 +95,13 @@ class CampaignModel(ConflictModel):
         # A file that fails its checks (edited on disk while the viewer runs) is refused
         # too: the default scenario is shown instead, with the checker's lines.
         self.refused: list[str] = []
-        path = scenario_file(scenario_name)
         try:
-            base = check_scenario_file(path)
+            base = load_scenario(scenario_name)
         except ScenarioError as exc:
             self.refused = [f"scenario {scenario_name} not loaded (showing {DEFAULT_SCENARIO}): {line}"
                             for line in exc.problems]
-            scenario_name, path = DEFAULT_SCENARIO, scenario_file(DEFAULT_SCENARIO)
-            base = check_scenario_file(path)
+            scenario_name = DEFAULT_SCENARIO
+            base = load_scenario(scenario_name)
         self.scenario_name = scenario_name
         self.overrides = lever_overrides(
             base, coalition_air=coalition_air, russian_air=russian_air, sdf_manpower=sdf_manpower,
@@ -114,7 +112,7 @@ class CampaignModel(ConflictModel):
         spec = base
         if self.overrides:
             try:
-                spec = check_scenario_file(path, self.overrides)
+                spec = load_scenario(scenario_name, self.overrides)
             except ScenarioError as exc:
                 self.refused += [f"levers not applied: {line}" for line in exc.problems]
                 self.overrides = {}

@@ -2,8 +2,8 @@
 
 An air arm flies ``sorties_per_day * strikes_per_sortie`` strikes a day against
 enemy units within reach of the ground factions it supports, weighted by its
-priorities, and only where deconfliction lets it. Repeated strikes on one target
-yield less (each is worth ``repeat_decay`` of the one before), strikes in towns
+priorities, and only where deconfliction lets it (:mod:`simulation.roles`).
+Repeated strikes on one target yield less (each is worth ``repeat_decay`` of the one before), strikes in towns
 less still; every strike in a populated cell adds to a civilian-harm indicator.
 Budgets rest on the coalition's monthly releases and Russia's sortie count for 2017.
 """
@@ -12,23 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.factions import AirArm
 from simulation.scenario import AirSupportRules
-from simulation.theatre import Country, TheatreMap
-
-
-def permitted_cells(tmap: TheatreMap, arm: AirArm, line_side: np.ndarray, split_in_force: bool) -> np.ndarray:
-    """Cells an air arm may strike.
-
-    Russia flies only over Syria; the coalition over Iraq and Syria. While the
-    deconfliction split holds, each keeps to its side of the line in Syria: the
-    coalition north-east of it (+1), Russia south-west (-1).
-    """
-    in_syria = tmap.in_theatre & (tmap.country == Country.SYRIA)
-    if arm == AirArm.RUSSIA:
-        return in_syria & (line_side < 0) if split_in_force else in_syria
-    in_iraq = tmap.in_theatre & (tmap.country == Country.IRAQ)
-    return in_iraq | (in_syria & (line_side > 0)) if split_in_force else in_iraq | in_syria
 
 
 def allocate_strikes(budget: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:

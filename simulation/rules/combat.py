@@ -5,14 +5,16 @@ Aimed fire between two forces follows Lanchester's square law (Lanchester 1916):
 rates of one fighter per day. A defender in a town fights as several fighters
 (urban defence), one behind a river more so; morale and supply scale each side's
 fire; each engagement-day draws a log-normal noise factor per side from the
-model's generator, so the same odds can end differently.
+model's generator, so the same odds can end differently. Each side shares its
+day's losses among its units in proportion to their strength, and the defence
+gives way when outnumbered past the break ratio or when its morale is gone.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation.scenario import CombatRules
+from simulation.scenario.rule_params import CombatRules
 
 
 def lanchester_square(attackers, defenders, alpha, beta, days: float = 1.0, substeps: int = 4):
@@ -84,3 +86,43 @@ def defender_breaks(attackers_after, defenders_after, defence, defender_morale, 
     """
     outnumbered = defenders_after * defence * params.break_ratio < attackers_after
     return outnumbered | (defender_morale < break_morale)
+
+
+def shared_losses(strengths, before: float, after: float, loss_sensitivity: float) -> tuple[list[float], float]:
+    """Fighters each unit of one side loses, and the morale each loses, in a day's fight.
+
+    The side fell from ``before`` to ``after`` fighters; each unit loses the same share
+    of its own strength, and morale in proportion to that share.
+
+    Args:
+        strengths: fighters in each of the side's units.
+        before, after: the side's fighters before and after the fight.
+        loss_sensitivity: morale lost per share of strength lost.
+    """
+    share = 0.0 if before <= 0 else (before - after) / before
+    return [s * share for s in strengths], loss_sensitivity * share
+
+
+def strength_weighted(values, strengths) -> float:
+    """Strength-weighted mean of a unit attribute (morale, quality) over a side; 0 if it has no fighters."""
+    total = sum(strengths)
+    if total <= 0:
+        return 0.0
+    return sum(v * s for v, s in zip(values, strengths)) / total
+
+
+def fire_quality(morale, supply, params: CombatRules):
+    """How well a unit fights, 0-1: its morale, times a share of full fire that falls with its supply.
+
+    A unit with no supply left still fights at ``unsupplied_fire_share`` of its full fire.
+    """
+    return morale * (params.unsupplied_fire_share + (1.0 - params.unsupplied_fire_share) * supply)
+
+
+def fall_back_options(from_cell: int, faction: int, control, neighbours, enemy_cells) -> list[int]:
+    """Cells a broken unit may fall back to: neighbours its side holds with no enemy units on them.
+
+    Args:
+        enemy_cells: the cells where units of the faction's enemies stand.
+    """
+    return [int(k) for k in neighbours[from_cell] if k >= 0 and control[k] == faction and int(k) not in enemy_cells]

@@ -5,6 +5,7 @@ east of the river, SAA west) divided the air space: coalition aircraft north-eas
 of it, Russian south-west. While it holds, the SAA and SDF do not fight and keep
 off each other's ground. Units of the two in contact risk incidents; enough
 incidents and the arrangement breaks: the two become hostile and the split ends.
+Who is kept apart by the line, and who flies on which side, is in :mod:`simulation.roles`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from simulation.factions import Faction
 
 
 @dataclass
@@ -23,21 +22,6 @@ class DeconflictionState:
     in_force: bool
     incidents: int = 0
     broken_on_step: int | None = None
-
-
-def hostility_matrix(in_force: bool) -> np.ndarray:
-    """``H[a, b]`` True where faction a treats faction b as an enemy.
-
-    ISIS is everyone's enemy. The SAA and SDF are enemies only once deconfliction
-    is off or broken. Iraqi forces fight only ISIS.
-    """
-    n = len(Faction)
-    hostile = np.zeros((n, n), dtype=bool)
-    hostile[Faction.ISIS, :] = hostile[:, Faction.ISIS] = True
-    hostile[Faction.ISIS, Faction.ISIS] = False
-    if not in_force:
-        hostile[Faction.SAA, Faction.SDF] = hostile[Faction.SDF, Faction.SAA] = True
-    return hostile
 
 
 def roll_incidents(contacts: int, rate: float, rng: np.random.Generator) -> int:

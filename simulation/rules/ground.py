@@ -2,132 +2,196 @@
 
 Four rules, in this order: zones of control sweep undefended ground next to a
 front; ground no one holds crumbles from its edges; thinly held ground of an
-overstretched side rises for ISIS; and a unit holds the cell it stands on. Each
-takes the model and changes its control layer through ``model.take_cells`` (which
-charges the loser's garrison) or directly for insurgency and occupation.
+overstretched side rises for the insurgent; and a unit holds the cell it stands on.
+Each is a pure function of today's map and forces: it returns what changes hands,
+and the model charges the losers and moves the units.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation.factions import Faction
-from simulation.rules import movement, overstretch, supply
+from simulation.rules import overstretch
+from simulation.rules.combat import fall_back_options
+from simulation.scenario.rule_params import MovementRules, OverstretchRules
+from simulation.theatre import TheatreMap
 
 
-def occupied(model) -> np.ndarray:
-    """Whether each cell has a unit of any side on it."""
-    mask = np.zeros(model.theatre.n_cells, bool)
-    mask[[u.k for u in model.all_units()]] = True
-    return mask
+def own_neighbours(control: np.ndarray, neighbours: np.ndarray, faction: int) -> np.ndarray:
+    """How many of each cell's neighbours ``faction`` holds."""
+    return ((control[np.where(neighbours >= 0, neighbours, 0)] == faction) & (neighbours >= 0)).sum(axis=1)
 
 
-def sweep_chance(model, faction: Faction, cells: np.ndarray, share=1.0) -> np.ndarray:
-    """Daily chance that each of ``cells`` falls to ``faction`` without a fight.
+def zones_of_control(control, neighbours, hostile, may_take, presence, pressing, contact_reach, zone_reach,
+                     pace, tether, rng: np.random.Generator, params: MovementRules) -> dict[int, np.ndarray]:
+    """Empty hostile cells near attacking units, next to the attacker's ground: what each side takes today.
 
-    The side's sweep pace (:func:`~simulation.rules.movement.sweep_chance`: its speed,
-    overstretch tempo and air cover), times ``share`` of it, times the logistics
-    tether at each cell.
+    A cell is claimed by the side whose pressing fighters within ``zone_reach`` pull
+    on it hardest, if it is enemy ground the side may take, borders at least
+    ``zone_of_control_min_neighbours`` of the side's cells (zones of control widen a
+    front and fill its flanks, but do not push a spearhead beyond where units have
+    fought to), and no unit of the side's enemies guards it (a unit guards its own
+    cell and the next ring). Each claim succeeds with the claimant's sweep chance.
+
+    Args:
+        control: faction code per cell.
+        neighbours: (n, 6) neighbour indices, -1 where none.
+        hostile: (factions, factions) bool, who treats whom as an enemy.
+        may_take: per faction, bool per cell where it may take enemy ground.
+        presence: (factions, n) fighters per cell.
+        pressing: (factions, n) fighters per cell pressing forward.
+        contact_reach, zone_reach: sparse (n, n) 0/1 matrices of the cells within one
+            ring, and within the zone-of-control reach.
+        pace: per faction, its daily chance of sweeping a cell at full tether.
+        tether: (factions, n) share of that chance each cell keeps for its distance from supply.
+        rng: the model's generator.
+
+    Returns:
+        For each faction that takes ground today, the cells it takes (faction order).
     """
-    rules = model.rules.movement
-    pace = movement.sweep_chance(rules, model.theatre.cell_km,
-                                 overstretch.offensive_tempo(model.overstretch[faction], model.rules.overstretch),
-                                 model.air_cover(faction))
-    return pace * share * supply.logistics_tempo(model.supply_km[faction][cells], rules.logistics_reach_km)
-
-
-def sweep_zones_of_control(model) -> None:
-    """Empty hostile cells near attacking units, next to the attacker's ground, change hands."""
-    tmap, nf = model.theatre, len(Faction)
-    presence = np.stack([model.presence(f, False) for f in Faction])
-    guarded = (model.contact_reach @ presence.T).T > 0  # a unit guards its cell and the next ring
-    pull = np.stack([model.zone_of_control @ model.presence(f, True) for f in Faction])
-    nb = tmap.neighbours
-    for f in Faction:
-        enemy_of_f = model.hostile[f]
+    guarded = (contact_reach @ presence.T).T > 0
+    pull = np.stack([zone_reach @ pressing[f] for f in range(len(hostile))])
+    for f in range(len(hostile)):
+        enemy_of_f = hostile[f]
         guarded_against_f = guarded[enemy_of_f].any(axis=0)
-        # Two or more own neighbours: zones of control widen a front and fill its
-        # flanks, but do not push a spearhead beyond where units have fought to.
-        borders = ((model.control[np.where(nb >= 0, nb, 0)] == f) & (nb >= 0)).sum(axis=1) >= 2
-        claim = (pull[f] > 0) & enemy_of_f[model.control] & ~guarded_against_f & borders & model.may_take[f]
+        borders = own_neighbours(control, neighbours, f) >= params.zone_of_control_min_neighbours
+        claim = (pull[f] > 0) & enemy_of_f[control] & ~guarded_against_f & borders & may_take[f]
         pull[f] = np.where(claim, pull[f], 0.0)
     winner = np.argmax(pull, axis=0)
     taken = np.flatnonzero(pull.max(axis=0) > 0)
     chance = np.zeros(taken.size)
-    for f in Faction:
+    for f in range(len(hostile)):
         mine = winner[taken] == f
-        chance[mine] = sweep_chance(model, f, taken[mine])
-    taken = taken[model.rng.random(taken.size) < chance]
-    for f in range(nf):
+        chance[mine] = pace[f] * tether[f][taken[mine]]
+    taken = taken[rng.random(taken.size) < chance]
+    out = {}
+    for f in range(len(hostile)):
         cells = taken[winner[taken] == f]
         if cells.size:
-            model.take_cells(cells, Faction(f))
+            out[f] = cells
+    return out
 
 
-def collapse_unheld_ground(model) -> None:
+def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostile, may_take, unit_cells,
+                           attackers, pace, tether, rng: np.random.Generator,
+                           params: MovementRules) -> list[tuple[int, np.ndarray]]:
     """Enemy ground no one holds crumbles from its edges, with no attack needed.
 
     A pocket cut off from its side's supply with no units in it falls at the pace
     of a sweep: no one holds empty villages once the roads are cut. Ground with
     none of its holder's units within ``hold_reach_km`` erodes more slowly, at
     ``unheld_sweep_share`` of that pace: ISIS's hold on the empty desert was
-    nominal and melted as its towns fell. Only the sides on the offensive erode
-    ground this way; ISIS's way back is the insurgency rule.
+    nominal and melted as its towns fell. Only the sides on the offensive
+    (``attackers``, in a random order each day) erode ground this way, and only
+    from ground linked to their supply (a besieged pocket does not grow).
+
+    Args:
+        control: faction code per cell (not changed: a copy is updated in turn).
+        occupied: bool per cell, a unit of any side stands there.
+        supplied: per faction, bool per cell linked to its sources.
+        unit_cells: per faction, the cells its units stand on.
+        attackers: the factions on the offensive.
+        pace, tether: as for :func:`zones_of_control`.
+
+    Returns:
+        (faction, cells taken) for each attacker with ground in reach, in the order they took it.
     """
-    tmap, nb, rules = model.theatre, model.theatre.neighbours, model.rules.movement
-    supplied = np.zeros(tmap.n_cells, bool)
-    for f in Faction:
-        supplied |= model.supplied[f]
-    free = tmap.in_theatre & ~occupied(model)
-    for f in model.rng.permutation([f for f in Faction if f != Faction.ISIS]):
-        f = Faction(int(f))
-        # Only ground linked to the side's supply grows this way: a besieged pocket does not.
-        edge = (model.supplied[f][np.where(nb >= 0, nb, 0)] & (nb >= 0)).any(axis=1)
-        cells = np.flatnonzero(free & edge & model.hostile[f][model.control] & model.may_take[f])
+    nb = tmap.neighbours
+    control = control.copy()
+    any_supplied = np.zeros(tmap.n_cells, bool)
+    for f in range(len(hostile)):
+        any_supplied |= supplied[f]
+    free = tmap.in_theatre & ~occupied
+    out = []
+    for f in rng.permutation(list(attackers)):
+        f = int(f)
+        edge = (supplied[f][np.where(nb >= 0, nb, 0)] & (nb >= 0)).any(axis=1)
+        cells = np.flatnonzero(free & edge & hostile[f][control] & may_take[f])
         if not cells.size:
             continue
-        share = np.where(supplied[cells], 0.0, 1.0)
-        unheld = far_from_holders(model, cells, rules.hold_reach_km)
-        share = np.maximum(share, np.where(unheld, rules.unheld_sweep_share, 0.0))
-        taken = cells[model.rng.random(cells.size) < sweep_chance(model, f, cells, share)]
-        model.take_cells(taken, f)
+        share = np.where(any_supplied[cells], 0.0, 1.0)
+        unheld = far_from_holders(tmap, control, cells, unit_cells, params.hold_reach_km)
+        share = np.maximum(share, np.where(unheld, params.unheld_sweep_share, 0.0))
+        taken = cells[rng.random(cells.size) < pace[f] * share * tether[f][cells]]
+        control[taken] = f
         free[taken] = False
+        out.append((f, taken))
+    return out
 
 
-def far_from_holders(model, cells: np.ndarray, radius_km: float) -> np.ndarray:
-    """Whether each cell has none of its holder's units within ``radius_km``."""
+def far_from_holders(tmap: TheatreMap, control, cells: np.ndarray, unit_cells, radius_km: float) -> np.ndarray:
+    """Whether each cell has none of its holder's units within ``radius_km``.
+
+    Args:
+        unit_cells: per faction, the cells its units stand on.
+    """
     far = np.ones(cells.size, bool)
-    for f in Faction:
-        mine = model.control[cells] == f
-        units = model.units_of(f)
-        if mine.any() and units:
-            near = model.theatre.distance_km(cells[mine], [u.k for u in units]).min(axis=1) <= radius_km
+    for f, at in enumerate(unit_cells):
+        mine = control[cells] == f
+        if mine.any() and len(at):
+            near = tmap.distance_km(cells[mine], at).min(axis=1) <= radius_km
             far[np.flatnonzero(mine)[near]] = False
     return far
 
 
-def rise_for_isis(model) -> None:
-    """Cells of overstretched factions near ISIS ground, with no units, can rise for ISIS."""
-    rules = model.rules.overstretch
-    isis_near = (model.insurgency_reach @ (model.control == Faction.ISIS).astype(float)) > 0
-    shortfall = np.zeros(model.theatre.n_cells)
-    hostility = np.zeros(model.theatre.n_cells)
-    for f in Faction:
-        if f == Faction.ISIS or model.overstretch[f] <= 1.0:
+def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occupied, in_theatre, insurgency_reach,
+                     rng: np.random.Generator, params: OverstretchRules) -> np.ndarray:
+    """Cells of overstretched sides, near the insurgent's ground and with no units, that rise for it today.
+
+    Args:
+        control: faction code per cell.
+        insurgent: the insurgent's faction code.
+        overstretch_ratio: per faction, garrison need over the fighters available.
+        hostility: per faction, how hostile each cell's people are to it (1 ordinary).
+        occupied: bool per cell, a unit of any side stands there.
+        insurgency_reach: sparse (n, n) 0/1, the cells within the insurgency's reach.
+
+    Returns:
+        Bool per cell: rises for the insurgent.
+    """
+    near_insurgent = (insurgency_reach @ (control == insurgent).astype(float)) > 0
+    shortfall = np.zeros(control.size)
+    people_hostility = np.zeros(control.size)
+    for f, ratio in enumerate(overstretch_ratio):
+        if f == insurgent or ratio <= 1.0:
             continue
-        held = model.control == f
-        shortfall[held] = 1.0 - 1.0 / model.overstretch[f]
-        hostility[held] = model.hostility[f][held]
-    candidates = (shortfall > 0) & ~occupied(model) & model.theatre.in_theatre
-    rising = overstretch.insurgency_flips(candidates, shortfall, hostility, isis_near, model.rng, rules)
-    model.control[rising] = Faction.ISIS
+        held = control == f
+        shortfall[held] = 1.0 - 1.0 / ratio
+        people_hostility[held] = hostility[f][held]
+    candidates = (shortfall > 0) & ~occupied & in_theatre
+    return overstretch.insurgency_flips(candidates, shortfall, people_hostility, near_insurgent, rng, params)
 
 
-def occupy_where_standing(model) -> None:
-    """A unit holds the cell it stands on: enemy ground with no enemy units there is its."""
-    for u in model.all_units():
-        if model.hostile[u.faction, model.control[u.k]] and not model.enemy_units_in(u.k, u.faction):
-            model.control[u.k] = u.faction
-        elif model.hostile[u.faction, model.control[u.k]]:
-            model.retreat(u, u.k)
-    model.remove_spent_units()
+def hold_where_standing(control, unit_cells, unit_factions, hostile, neighbours,
+                        rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """A unit holds the cell it stands on: enemy ground with no enemy units there becomes its side's.
+
+    A unit on enemy ground where enemy units stand too falls back (as a broken
+    defence does, :func:`~simulation.rules.combat.fall_back_options`), or surrenders
+    if it has nowhere to go. Units are taken in the order given; each sees the moves
+    of those before it.
+
+    Args:
+        control: faction code per cell (not changed).
+        unit_cells, unit_factions: each unit's cell and faction code.
+        hostile: (factions, factions) bool, who treats whom as an enemy.
+
+    Returns:
+        The control map after, and (unit index, cell it falls back to, or -1 if it
+        surrenders) for each unit that could not hold.
+    """
+    control = control.copy()
+    cells = [int(k) for k in unit_cells]
+    moves = []
+    for i, f in enumerate(unit_factions):
+        k = cells[i]
+        if not hostile[f, control[k]]:
+            continue
+        enemy_cells = {c for c, g in zip(cells, unit_factions) if hostile[f, g]}
+        if k not in enemy_cells:
+            control[k] = f
+            continue
+        options = fall_back_options(k, f, control, neighbours, enemy_cells)
+        cells[i] = options[int(rng.integers(len(options)))] if options else k
+        moves.append((i, cells[i] if options else -1))
+    return control, moves

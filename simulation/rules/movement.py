@@ -15,7 +15,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from simulation.scenario import MovementRules
+from simulation.scenario.rule_params import MovementRules
 from simulation.theatre import TheatreMap, Terrain
 
 
@@ -46,6 +46,17 @@ def sweep_chance(params: MovementRules, cell_km: float, tempo: float, air_cover:
     """
     speed = params.sweep_km_per_day * tempo / hostile_ground_cost(params, air_cover) * params.hostile_ground_cost
     return float(min(1.0, speed / cell_km))
+
+
+def march_budget_km(params: MovementRules, tempo: float, supply: float) -> float:
+    """How far a unit may move today, km-equivalents.
+
+    A full day's march, times ``tempo`` (1, or its side's offensive tempo under
+    overstretch when it attacks), and slower as its supply runs down: at no supply
+    a unit covers ``unsupplied_march_share`` of a supplied one's march.
+    """
+    share = params.unsupplied_march_share
+    return params.march_km_per_day * tempo * (share + (1.0 - share) * supply)
 
 
 def step_costs(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndarray,

@@ -65,13 +65,14 @@ def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int
     return out
 
 
-def logistics_tempo(distance_km: np.ndarray, reach_km: float) -> np.ndarray:
+def logistics_tempo(distance_km: np.ndarray, reach_km: float, cut_off_reaches: float) -> np.ndarray:
     """Share of full speed a force keeps this far from its supply sources.
 
-    Half speed at ``reach_km``; ground cut off from every source counts as three
-    reaches away (a quarter speed), so besieged garrisons can still sortie.
+    Half speed at ``reach_km``; ground cut off from every source counts as
+    ``cut_off_reaches`` reaches away (three: a quarter speed), so besieged garrisons
+    can still sortie.
     """
-    return 1.0 / (1.0 + np.minimum(distance_km, 3.0 * reach_km) / reach_km)
+    return 1.0 / (1.0 + np.minimum(distance_km, cut_off_reaches * reach_km) / reach_km)
 
 
 def supply_connected(labels: np.ndarray, held: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
@@ -98,3 +99,8 @@ def update_supply(supply: np.ndarray, connected: np.ndarray, air_supplied: np.nd
     """Units' supply level (0-1) after a day connected or cut off."""
     cut_rate = np.where(air_supplied, air_decay, decay)
     return np.clip(np.where(connected, supply + recovery, supply - cut_rate), 0.0, 1.0)
+
+
+def starvation_losses(strengths: np.ndarray, supply: np.ndarray, attrition_per_day: float) -> np.ndarray:
+    """Fighters each unit loses today when cut off with no supply left: a share of its strength."""
+    return np.where(np.asarray(supply) <= 0.0, np.asarray(strengths, dtype=float) * attrition_per_day, 0.0)
