@@ -11,6 +11,7 @@ Every side's mobile units first strike weak enemy units within reach.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,29 +32,6 @@ class Objective:
     weight: float
 
 
-@dataclass
-class RoutePlan:
-    """Today's step costs and distance fields toward a set of target cells."""
-
-    targets: np.ndarray
-    fields: np.ndarray
-    costs: np.ndarray
-    tmap: object
-
-    def __post_init__(self):
-        self._row = {int(t): i for i, t in enumerate(self.targets)}
-
-    def distance(self, target: int, k: int) -> float:
-        """Least cost (km) from cell k to a target cell."""
-        return float(self.fields[self._row[target], k])
-
-    def next_hop(self, target: int, k: int) -> int:
-        """Next cell from k toward a target (-1 when there or stuck); a neighbour is one step."""
-        if target not in self._row:
-            return target if target in self.tmap.neighbours[k] else -1
-        return movement.next_hop(self.tmap, self.costs, self.fields[self._row[target]], k)
-
-
 class Commander(Agent):
     """Plans the day for one faction's units."""
 
@@ -67,7 +45,7 @@ class Commander(Agent):
         self.faction = faction
         self.objectives = objectives
         self.source_cells = np.asarray(source_cells, dtype=np.int64)
-        self.route: RoutePlan | None = None
+        self.route: movement.RoutePlan | None = None
         self.pause_until = 0  # step before which a regrouping faction launches no new attack
         self._open: set[int] = set()
 
@@ -83,16 +61,19 @@ class Commander(Agent):
                                     model.hostile[self.faction], model.may_take[self.faction], model.rules.movement, model.terrain_cost,
                                     model.air_cover(self.faction))
         strikes = self._counterattack_targets()
+        candidates = self._candidates()
         targets = np.unique(np.concatenate([
-            [o.cell for o in self._candidates()], self.source_cells, list(strikes.values()),
+            [o.cell for o in candidates], self.source_cells, list(strikes.values()),
             [u.home for u in self.units if u.tied and u.home >= 0],
         ]).astype(np.int64))
-        fields = movement.distance_fields(model.theatre, costs, targets)
-        self.route = RoutePlan(targets, fields, costs, model.theatre)
+        # The fields are read at the units' cells and down their routes from there.
+        watch = np.zeros(model.theatre.n_cells, bool)
+        watch[[u.k for u in self.units]] = True
+        self.route = movement.RoutePlan(model.theatre, costs, targets, watch, previous=self.route)
         if ROLES[self.faction].defends:
-            self._plan_defence(strikes)
+            self._plan_defence(candidates, strikes)
         else:
-            self._plan_offensive(strikes)
+            self._plan_offensive(candidates, strikes)
 
     def _candidates(self) -> list[Objective]:
         """Objectives still to take (attackers) or to keep (ISIS); never empty if any exist."""
@@ -164,10 +145,10 @@ class Commander(Agent):
             self.pause_until = model.steps + pause
         self._open = open_now
 
-    def _plan_offensive(self, strikes: dict[int, int]) -> None:
+    def _plan_offensive(self, candidates: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
         self._regroup_after_gains()
-        candidates = self._focus(self._candidates())
+        candidates = self._focus(candidates)
         sent = {o.cell: 0.0 for o in candidates}
         for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
             if unit.tied:
@@ -183,7 +164,7 @@ class Commander(Agent):
                 for o in candidates:
                     dist = self.route.distance(o.cell, unit.k)
                     s = o.weight / (1 + dist / rules.objective_distance_scale_km) / (1 + sent[o.cell] / rules.spread_fighters)
-                    if np.isfinite(dist) and s > score:
+                    if math.isfinite(dist) and s > score:
                         best, score = o.cell, s
                 if best >= 0:
                     sent[best] += unit.strength
@@ -249,19 +230,20 @@ class Commander(Agent):
         es = np.array([u.strength for u in enemies]) * combat.defence_factor(
             tmap.terrain[ek] == Terrain.URBAN, False, np.array([u.posture == Posture.HOLD for u in enemies]),
             model.rules.combat, tmap.population[ek])
+        strikers = [u for u in self.units
+                    if not u.tied and u.morale >= rules.strike_min_morale and model.is_supplied(u)]
+        if not strikers:
+            return {}
+        near = tmap.distance_km([u.k for u in strikers], ek) <= rules.counterattack_reach_km
         chosen = {}
-        for unit in self.units:
-            if unit.tied or unit.morale < rules.strike_min_morale or not model.is_supplied(unit):
-                continue
-            d = model.theatre.distance_km(unit.k, ek)[0]
-            ok = (d <= rules.counterattack_reach_km) & (es * rules.counterattack_ratio < unit.strength)
+        for unit, in_reach in zip(strikers, near):
+            ok = in_reach & (es * rules.counterattack_ratio < unit.strength)
             if ok.any():
                 chosen[unit.unique_id] = enemies[int(np.argmin(np.where(ok, es, np.inf)))].k
         return chosen
 
-    def _plan_defence(self, strikes: dict[int, int]) -> None:
+    def _plan_defence(self, keep: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
-        keep = self._candidates()
         sent = {o.cell: 0.0 for o in keep}
         for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
             if unit.tied and self.model.control[unit.objective] == self.faction:

@@ -24,6 +24,7 @@ class Unit(CellAgent):
         home: the cell a tied unit holds (its first objective; -1 if not tied).
         air_supplied: supplied by air when cut off (besieged garrisons).
         progress_km: movement earned but not yet spent on a costly step, km.
+        k: flat index of the cell it stands on.
     """
 
     def __init__(self, model, cell, *, name: str, faction: Faction, strength: float,
@@ -31,6 +32,8 @@ class Unit(CellAgent):
                  tied: bool, air_supplied: bool):
         super().__init__(model)
         self.cell = cell
+        col, row = cell.coordinate
+        self.k = col * model.theatre.height + row
         self.name = name
         self.faction = faction
         self.strength = float(strength)
@@ -44,11 +47,6 @@ class Unit(CellAgent):
         self.air_supplied = air_supplied
         self.progress_km = 0.0
 
-    @property
-    def k(self) -> int:
-        """Flat index of the cell it stands on."""
-        col, row = self.cell.coordinate
-        return col * self.model.theatre.height + row
 
     @property
     def quality(self) -> float:
@@ -58,6 +56,7 @@ class Unit(CellAgent):
     def move_to_index(self, k: int) -> None:
         """Step to the cell with flat index ``k``."""
         self.cell = self.model.grid[self.model.theatre.coordinate(k)]
+        self.k = int(k)
 
     def march(self) -> None:
         """Walk down the commander's distance field toward the objective.

@@ -75,6 +75,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self._attacks: dict[tuple[int, int], list[tuple[Unit, int]]] = {}
         self._engaged: set[int] = set()
         setup.place_units(self, scenario)
+        self._rosters = None  # the units alive, by faction: rebuilt when one leaves (Situation)
         self.commanders = setup.make_commanders(self, scenario)
         self.air_wings = setup.make_air_wings(self, scenario)
         # Strikes flown in support of each faction on the last day (first day: full budgets).

@@ -20,12 +20,12 @@ class Situation:
 
     # ---- queries -----------------------------------------------------------------------
     def all_units(self) -> list[Unit]:
-        """Every unit alive, in a stable order."""
-        return list(self.agents_by_type.get(Unit, []))
+        """Every unit alive, in a stable order (a copy: callers may keep it)."""
+        return list(self._roster())
 
     def units_of(self, faction: Faction, cells=None) -> list[Unit]:
         """A faction's units (only those on ``cells``, if given)."""
-        units = [u for u in self.all_units() if u.faction == faction]
+        units = list(self._roster(faction))
         if cells is not None:
             cells = set(np.atleast_1d(cells).tolist())
             units = [u for u in units if u.k in cells]
@@ -145,3 +145,11 @@ class Situation:
                 self.manpower[u.faction] = max(0.0, self.manpower[u.faction] - u.strength)
                 u.strength = 0.0
                 u.remove()
+                self._rosters = None
+
+    def _roster(self, faction: Faction | None = None) -> tuple[Unit, ...]:
+        """The units alive (of one faction, if given), in Mesa's order; rebuilt only when a unit leaves."""
+        if getattr(self, "_rosters", None) is None:
+            units = tuple(self.agents_by_type.get(Unit, []))
+            self._rosters = {None: units, **{f: tuple(u for u in units if u.faction == f) for f in Faction}}
+        return self._rosters[faction]

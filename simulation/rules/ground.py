@@ -11,15 +11,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.rules import overstretch
+from simulation.rules import kernels, overstretch
 from simulation.rules.combat import fall_back_options
 from simulation.scenario.rule_params import MovementRules, OverstretchRules
 from simulation.theatre import TheatreMap
 
 
+def neighbour_columns(neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The neighbour table as six rows of n (fast to reduce over), with -1 replaced by 0, and where it was valid."""
+    columns = np.ascontiguousarray(neighbours.T)
+    valid = columns >= 0
+    return np.where(valid, columns, 0), valid
+
+
 def own_neighbours(control: np.ndarray, neighbours: np.ndarray, faction: int) -> np.ndarray:
     """How many of each cell's neighbours ``faction`` holds."""
-    return ((control[np.where(neighbours >= 0, neighbours, 0)] == faction) & (neighbours >= 0)).sum(axis=1)
+    columns, valid = neighbour_columns(neighbours)
+    return ((control[columns] == faction) & valid).sum(axis=0)
 
 
 def zones_of_control(control, neighbours, hostile, may_take, presence, pressing, contact_reach, zone_reach,
@@ -51,14 +59,8 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
     """
     guarded = (contact_reach @ presence.T).T > 0
     pull = np.stack([zone_reach @ pressing[f] for f in range(len(hostile))])
-    for f in range(len(hostile)):
-        enemy_of_f = hostile[f]
-        guarded_against_f = guarded[enemy_of_f].any(axis=0)
-        borders = own_neighbours(control, neighbours, f) >= params.zone_of_control_min_neighbours
-        claim = (pull[f] > 0) & enemy_of_f[control] & ~guarded_against_f & borders & may_take[f]
-        pull[f] = np.where(claim, pull[f], 0.0)
-    winner = np.argmax(pull, axis=0)
-    taken = np.flatnonzero(pull.max(axis=0) > 0)
+    winner, taken = kernels.zone_claims(neighbours, control, hostile, np.stack([may_take[f] for f in range(len(hostile))]),
+                                        guarded, pull, params.zone_of_control_min_neighbours)
     chance = np.zeros(taken.size)
     for f in range(len(hostile)):
         mine = winner[taken] == f
@@ -70,6 +72,28 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
         if cells.size:
             out[f] = cells
     return out
+
+
+def zone_claims_reference(neighbours, control, hostile, may_take, guarded, pull, min_neighbours):
+    """Which side claims each cell, and the cells claimed (numpy; the reference of
+    :func:`~simulation.rules.kernels.zone_claims`, which :func:`zones_of_control` uses).
+
+    Args:
+        may_take: (factions, n) bool.
+        guarded: (factions, n) bool, a unit of that faction on the cell or next to it.
+        pull: (factions, n) pressing fighters within the zone-of-control reach.
+        min_neighbours: own neighbouring cells a claimed cell needs.
+    """
+    pull = pull.copy()
+    columns, valid = neighbour_columns(neighbours)
+    holders = np.where(valid, control[columns], -1)  # who holds each neighbour (-1: none)
+    for f in range(len(hostile)):
+        enemy_of_f = hostile[f]
+        guarded_against_f = guarded[enemy_of_f].any(axis=0)
+        borders = (holders == f).sum(axis=0) >= min_neighbours
+        claim = (pull[f] > 0) & enemy_of_f[control] & ~guarded_against_f & borders & may_take[f]
+        pull[f] = np.where(claim, pull[f], 0.0)
+    return np.argmax(pull, axis=0), np.flatnonzero(pull.max(axis=0) > 0)
 
 
 def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostile, may_take, unit_cells,
@@ -96,7 +120,7 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     Returns:
         (faction, cells taken) for each attacker with ground in reach, in the order they took it.
     """
-    nb = tmap.neighbours
+    columns, valid = neighbour_columns(tmap.neighbours)
     control = control.copy()
     any_supplied = np.zeros(tmap.n_cells, bool)
     for f in range(len(hostile)):
@@ -105,7 +129,7 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     out = []
     for f in rng.permutation(list(attackers)):
         f = int(f)
-        edge = (supplied[f][np.where(nb >= 0, nb, 0)] & (nb >= 0)).any(axis=1)
+        edge = (supplied[f][columns] & valid).any(axis=0)
         cells = np.flatnonzero(free & edge & hostile[f][control] & may_take[f])
         if not cells.size:
             continue

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from simulation.rules import kernels
 from simulation.scenario.rule_params import MovementRules
 from simulation.theatre import TheatreMap, Terrain
 
@@ -64,6 +65,31 @@ def step_costs(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndar
                air_cover: float = 1.0) -> np.ndarray:
     """(n, 6) cost in km of each step to a neighbour for faction ``own``; inf if barred.
 
+    A step costs the mean of its two cells' costs times the cell size, plus
+    ``river_crossing_km`` if it crosses a river. A cell costs its terrain factor, times
+    :func:`hostile_ground_cost` if it is enemy ground the mover may take; ground of a
+    side that is neither the mover nor its enemy is barred. Compiled
+    (:func:`~simulation.rules.kernels.step_costs`); the same costs as
+    :func:`step_costs_reference`.
+
+    Args:
+        control: faction code holding each cell.
+        own: the moving faction's code.
+        hostile: bool per faction code, True where that faction is the mover's enemy.
+        may_take: bool per cell, where the mover may advance into enemy ground.
+        base_cost: terrain cost factor per cell (from :func:`terrain_cost`).
+        air_cover: 0-1, how much of a full day's close air support the mover had.
+    """
+    return kernels.step_costs(tmap.neighbours, tmap.crosses_river, tmap.in_theatre, control, own, hostile,
+                              may_take, base_cost, hostile_ground_cost(params, air_cover), tmap.cell_km,
+                              params.river_crossing_km)
+
+
+def step_costs_reference(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndarray,
+               may_take: np.ndarray, params: MovementRules, base_cost: np.ndarray,
+               air_cover: float = 1.0) -> np.ndarray:
+    """(n, 6) cost in km of each step to a neighbour for faction ``own``; inf if barred (numpy; the reference).
+
     Args:
         control: faction code holding each cell.
         own: the moving faction's code.
@@ -84,7 +110,9 @@ def step_costs(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndar
 
 
 def distance_fields(tmap: TheatreMap, costs: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Least-cost distance (km-equivalents) from every cell to each target cell.
+    """Least-cost distance (km-equivalents) from every cell to each target cell (scipy; the reference).
+
+    :class:`RoutePlan` computes the same fields one at a time, when read.
 
     Returns an array shaped (len(targets), n_cells); unreachable cells are inf.
     """
@@ -103,3 +131,66 @@ def next_hop(tmap: TheatreMap, costs: np.ndarray, field: np.ndarray, k: int) -> 
     via = np.where(nb >= 0, field[nb] + costs[k], np.inf)
     best = int(np.argmin(via))
     return int(nb[best]) if np.isfinite(via[best]) else -1
+
+
+class RoutePlan:
+    """Today's step costs for one side, and its distance fields toward target cells.
+
+    Each field is searched when first read (a commander reads only some of them),
+    with the compiled :func:`~simulation.rules.kernels.dijkstra_field`, and only as
+    far as the ``watch`` cells (where the side's units stand) need; a read elsewhere
+    searches the whole field. Yesterday's field toward a target is kept when none of
+    the cells whose step costs changed overnight was within its search (then no
+    distance it found can have changed). Values are those of :func:`distance_fields`.
+
+    Args:
+        costs: (n, 6) step costs from :func:`step_costs`.
+        targets: the cells fields may be asked toward.
+        watch: bool per cell, where the fields will be read.
+        previous: yesterday's plan for the same side, whose fields may be kept.
+    """
+
+    def __init__(self, tmap: TheatreMap, costs: np.ndarray, targets, watch: np.ndarray,
+                 previous: RoutePlan | None = None):
+        self.tmap, self.costs, self.watch = tmap, costs, watch
+        self.targets = np.asarray(targets, dtype=np.int64)
+        self._targets = set(self.targets.tolist())
+        finite = costs[np.isfinite(costs)]
+        self._min_step, self._max_step = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+        self._fields: dict[int, tuple[np.ndarray, float]] = {}  # target -> (field, exact up to)
+        if previous is not None:
+            self._keep_unchanged(previous)
+
+    def _keep_unchanged(self, previous: RoutePlan) -> None:
+        """Keep yesterday's fields that no change of step costs can have reached."""
+        changed = np.unique(np.flatnonzero(self.costs != previous.costs) // 6)  # cells whose steps changed
+        watched = np.flatnonzero(self.watch)
+        for target, (field, exact_upto) in previous._fields.items():
+            if target not in self._targets or np.isfinite(field[changed]).any():
+                continue
+            if exact_upto == np.inf or (self._max_step == previous._max_step
+                                        and (field[watched] <= exact_upto).all()):
+                self._fields[target] = field, exact_upto
+
+    def _field(self, target: int, k: int) -> np.ndarray:
+        """The field toward ``target``, exact at cell k and down the route from it."""
+        if target not in self._targets:
+            raise KeyError(f"no field toward cell {target} today")
+        field, exact_upto = self._fields.get(target, (None, 0.0))
+        if field is None or (exact_upto < np.inf and not field[k] <= exact_upto):
+            watch = self.watch if field is None else np.zeros_like(self.watch)  # a miss: search it all
+            field = np.empty(self.tmap.n_cells)
+            exact_upto = kernels.dijkstra_field(self.tmap.neighbours, self.costs, target, watch, self._min_step,
+                                                self._max_step, field)
+            self._fields[target] = field, exact_upto
+        return field
+
+    def distance(self, target: int, k: int) -> float:
+        """Least cost (km) from cell k to a target cell."""
+        return float(self._field(int(target), k)[k])
+
+    def next_hop(self, target: int, k: int) -> int:
+        """Next cell from k toward a target (-1 when there or stuck); a neighbour is one step."""
+        if int(target) not in self._targets:
+            return target if target in self.tmap.neighbours[k] else -1
+        return next_hop(self.tmap, self.costs, self._field(int(target), k), k)

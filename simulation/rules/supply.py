@@ -12,11 +12,65 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from simulation.rules import kernels
 from simulation.theatre import TheatreMap
 
 
 def held_components(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
     """Label of the connected piece of one holder's ground each cell belongs to.
+
+    Neighbouring cells with the same holder are linked, so one labelling serves
+    every faction: two cells share a label only if the same faction holds a chain
+    between them. Compiled (:func:`~simulation.rules.kernels.held_labels`); the same
+    labels as :func:`held_components_reference`.
+    """
+    return kernels.held_labels(tmap.neighbours, control)
+
+
+def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.ndarray],
+                        terrain_cost: np.ndarray) -> dict[int, np.ndarray]:
+    """Road distance (km-equivalents) from each cell to its holder's nearest source, per faction.
+
+    Distances run through each faction's own ground; cells next to it (its front)
+    get one more step; everything else is inf. Only cells with the same holder are
+    linked, so one search from every faction's held sources serves all of them.
+    Compiled (:func:`~simulation.rules.kernels.supply_dijkstra`); the same distances as
+    :func:`supply_distances_reference`.
+
+    Args:
+        control: faction code holding each cell.
+        sources: per faction code, the flat indices of its supply sources.
+        terrain_cost: cost factor per cell (movement's terrain cost).
+    """
+    starts = _held_sources(control, sources)
+    dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, terrain_cost, tmap.cell_km, starts)
+    fronts = kernels.supply_fronts(tmap.neighbours, tmap.in_theatre, control, dist, max(sources) + 1, tmap.cell_km)
+    return {f: fronts[f] for f in sources}
+
+
+def _held_sources(control: np.ndarray, sources: dict[int, np.ndarray]) -> np.ndarray:
+    """Every faction's supply sources that it holds, sorted."""
+    held = [np.asarray(cells, dtype=np.int64)[control[np.asarray(cells, dtype=np.int64)] == f]
+            for f, cells in sources.items()]
+    return np.unique(np.concatenate(held)) if held else np.zeros(0, np.int64)
+
+
+def _with_fronts(tmap: TheatreMap, control: np.ndarray, sources, dist: np.ndarray) -> dict[int, np.ndarray]:
+    """Per faction: the distance on its own ground, one step more on the cells next to it, else inf."""
+    columns = np.ascontiguousarray(tmap.neighbours.T)  # six rows of n: fast to reduce over
+    valid = columns >= 0
+    safe = np.where(valid, columns, 0)
+    out = {}
+    for f in sources:
+        held = tmap.in_theatre & (control == f)
+        own = np.where(held, dist, np.inf)
+        front = np.where(valid, own[safe], np.inf).min(axis=0) + tmap.cell_km
+        out[f] = np.where(held, own, front)
+    return out
+
+
+def held_components_reference(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
+    """Label of the connected piece of one holder's ground each cell belongs to (scipy; the reference).
 
     Neighbouring cells with the same holder are linked, so one labelling serves
     every faction: two cells share a label only if the same faction holds a chain
@@ -32,9 +86,9 @@ def held_components(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
     return labels
 
 
-def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.ndarray],
-                        terrain_cost: np.ndarray) -> dict[int, np.ndarray]:
-    """Road distance (km-equivalents) from each cell to its holder's nearest source, per faction.
+def supply_distances_reference(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.ndarray],
+                               terrain_cost: np.ndarray) -> dict[int, np.ndarray]:
+    """Road distance (km-equivalents) from each cell to its holder's nearest source, per faction (scipy; the reference).
 
     Distances run through each faction's own ground; cells next to it (its front)
     get one more step; everything else is inf. Only cells with the same holder are
@@ -51,18 +105,10 @@ def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int
     keep = (control[src] == control[dst]) & tmap.in_theatre[src] & tmap.in_theatre[dst]
     cost = 0.5 * (terrain_cost[src[keep]] + terrain_cost[dst[keep]]) * tmap.cell_km
     graph = csr_matrix((cost, (src[keep], dst[keep])), shape=(tmap.n_cells, tmap.n_cells))
-    held_sources = [np.asarray(cells, dtype=np.int64)[control[np.asarray(cells, dtype=np.int64)] == f]
-                    for f, cells in sources.items()]
-    starts = np.unique(np.concatenate(held_sources)) if held_sources else np.zeros(0, np.int64)
+    starts = _held_sources(control, sources)
     dist = (dijkstra(graph, directed=False, indices=starts, min_only=True) if starts.size
             else np.full(tmap.n_cells, np.inf))
-    out = {}
-    for f in sources:
-        held = tmap.in_theatre & (control == f)
-        own = np.where(held, dist, np.inf)
-        front = np.where(nb >= 0, own[np.where(nb >= 0, nb, 0)], np.inf).min(axis=1) + tmap.cell_km
-        out[f] = np.where(held, own, front)
-    return out
+    return _with_fronts(tmap, control, sources, dist)
 
 
 def logistics_tempo(distance_km: np.ndarray, reach_km: float, cut_off_reaches: float) -> np.ndarray:

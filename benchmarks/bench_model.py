@@ -1,0 +1,134 @@
+"""Model time, side by side: this tree, the tree before the speed work, and a bare Mesa model.
+
+Times the July 2017 scenario over 180 days (seed 1; the model built first, then timed
+while it runs) at 10 and 5 km cells, in this tree and in a scratch git worktree of
+the commit before the speed work (``--baseline``), each in a fresh process, best of
+``--repeats``. Beside them, the yardstick: a bare Mesa model of the same size (a
+58 x 58 ``HexGrid`` with 300 ``CellAgent``s that look at their neighbours, fight, move
+and claim cells) run for 180 steps. Prints seconds per run and the ratios the
+performance targets are stated in.
+
+Usage: ``python benchmarks/bench_model.py [--repeats 3] [--baseline COMMIT | --baseline none]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The last commit before the model was made faster ("One home for each idea" and its docs).
+BASELINE = "d5b1599"
+DAYS = 180
+
+# Run in a fresh interpreter with a tree's packages first on the path.
+TIMER = """
+import json, sys, time
+sys.path.insert(0, {tree!r})
+from simulation import ConflictModel, load_scenario
+scenario = load_scenario({scenario!r})
+ConflictModel(scenario, seed=1, cell_km={cell_km}).run(2)  # warm caches and compiled kernels
+best = float("inf")
+for _ in range({repeats}):
+    model = ConflictModel(scenario, seed=1, cell_km={cell_km})
+    t = time.perf_counter()
+    model.run({days})
+    best = min(best, time.perf_counter() - t)
+print(json.dumps({{"seconds": best, "cells": int(model.theatre.in_theatre.sum())}}))
+"""
+
+
+def time_tree(tree: Path, cell_km: float, repeats: int) -> dict:
+    """Best model time of one tree at one cell size, in a fresh process."""
+    code = TIMER.format(tree=str(tree), scenario=str(tree / "scenarios" / "2017-07-04_raqqa.yaml"),
+                        cell_km=cell_km, repeats=repeats, days=DAYS)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def yardstick(repeats: int) -> float:
+    """Best time of the bare Mesa model over 180 steps."""
+    import mesa
+    from mesa.discrete_space import CellAgent, HexGrid
+
+    class Fighter(CellAgent):
+        def __init__(self, model, cell, side):
+            super().__init__(model)
+            self.cell, self.side, self.strength = cell, side, 100.0
+
+        def step(self):
+            enemies = [a for c in self.cell.neighborhood for a in c.agents if a.side != self.side]
+            if enemies:  # fight the weakest enemy next door
+                target = min(enemies, key=lambda a: a.strength)
+                target.strength -= 0.05 * self.strength
+                if target.strength <= 0:
+                    target.remove()
+            else:  # move on and claim the cell
+                self.cell = self.cell.neighborhood.select_random_cell()
+                self.model.owner[self.cell.coordinate] = self.side
+
+    class Bare(mesa.Model):
+        def __init__(self, seed):
+            super().__init__(rng=seed)
+            self.grid = HexGrid((58, 58), torus=False, random=self.random)
+            self.owner = {}
+            cells = list(self.grid.all_cells)
+            for i in range(300):
+                Fighter(self, cells[int(self.rng.integers(len(cells)))], i % 4)
+
+        def step(self):
+            self.agents.shuffle_do("step")
+
+    best = float("inf")
+    for seed in range(1, repeats + 1):
+        model = Bare(seed)
+        t = time.perf_counter()
+        for _ in range(DAYS):
+            model.step()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def baseline_tree(commit: str, folder: Path) -> Path:
+    """A scratch worktree of ``commit`` in ``folder``."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), commit],
+                   check=True, capture_output=True)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (best is reported)")
+    parser.add_argument("--baseline", default=BASELINE, help=f"commit to compare with (default {BASELINE}; 'none')")
+    args = parser.parse_args()
+    bare = yardstick(args.repeats)
+    print(f"bare Mesa model (58 x 58 HexGrid, 300 CellAgents, {DAYS} steps): {bare:.3f} s")
+    with tempfile.TemporaryDirectory(prefix="bench_model_") as scratch:
+        old = None if args.baseline == "none" else baseline_tree(args.baseline, Path(scratch) / "baseline")
+        try:
+            print(f"{'cell_km':>7} {'cells':>6} {'now_s':>7} {'ms/day':>7} {'x bare':>7}"
+                  + (f" {'before_s':>9} {'speed-up':>9}" if old else ""))
+            now_by_km = {}
+            for cell_km in (10.0, 5.0):
+                now = time_tree(ROOT, cell_km, args.repeats)
+                now_by_km[cell_km] = now["seconds"]
+                line = (f"{cell_km:7.0f} {now['cells']:6d} {now['seconds']:7.3f} {1000 * now['seconds'] / DAYS:7.2f} "
+                        f"{now['seconds'] / bare:7.1f}")
+                if old:
+                    before = time_tree(old, cell_km, 1 if cell_km < 10 else args.repeats)
+                    line += f" {before['seconds']:9.3f} {before['seconds'] / now['seconds']:8.1f}x"
+                print(line, flush=True)
+            print(f"5 km / 10 km: {now_by_km[5.0] / now_by_km[10.0]:.2f}")
+        finally:
+            if old:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
+                               capture_output=True)
+
+
+if __name__ == "__main__":
+    main()

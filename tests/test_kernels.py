@@ -1,0 +1,167 @@
+"""The compiled kernels compute exactly what their readable references compute, on random maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.roles import hostility_matrix
+from simulation.rules import ground, kernels, movement, supply
+from simulation.scenario import Rules
+from simulation.theatre import theatre_map
+
+RULES = Rules()
+
+
+def blotchy_control(tmap, rng, patches=40):
+    """A map of a few dozen holders' patches (each cell takes the holder of its nearest patch centre)."""
+    centres = rng.choice(np.flatnonzero(tmap.in_theatre), patches, replace=False)
+    nearest = np.argmin(tmap.distance_km(np.arange(tmap.n_cells), centres), axis=1)
+    return rng.integers(0, 4, patches).astype(np.int8)[nearest]
+
+
+def random_costs(tmap, rng):
+    """One side's step costs on a random map, with random air cover and operating area."""
+    control = blotchy_control(tmap, rng)
+    own = int(rng.integers(4))
+    hostile = hostility_matrix(bool(rng.integers(2)))[own]
+    may_take = tmap.in_theatre & (rng.random(tmap.n_cells) < 0.9)
+    base = movement.terrain_cost(tmap, RULES.movement)
+    args = (tmap, control, own, hostile, may_take, RULES.movement, base, float(rng.random()))
+    return movement.step_costs(*args), movement.step_costs_reference(*args)
+
+
+@pytest.fixture(scope="module", params=[20.0, 10.0])
+def tmap(request):
+    return theatre_map(request.param)
+
+
+def test_the_neighbour_table_and_river_crossings_are_symmetric(tmap):
+    # The kernels follow each cell's own row; the references build undirected graphs.
+    u, j = np.nonzero(tmap.neighbours >= 0)
+    v = tmap.neighbours[u, j]
+    back = np.argmax(tmap.neighbours[v] == u[:, None], axis=1)
+    assert (tmap.neighbours[v, back] == u).all()
+    assert (tmap.crosses_river[u, j] == tmap.crosses_river[v, back]).all()
+
+
+def test_step_costs_equal_the_reference_and_are_symmetric(tmap):
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        fast, reference = random_costs(tmap, rng)
+        assert np.array_equal(fast, reference)
+        u, j = np.nonzero(tmap.neighbours >= 0)
+        v = tmap.neighbours[u, j]
+        back = np.argmax(tmap.neighbours[v] == u[:, None], axis=1)
+        assert np.array_equal(fast[u, j], fast[v, back])
+
+
+def test_fields_equal_scipys_bit_for_bit(tmap):
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        costs, _ = random_costs(tmap, rng)
+        finite = costs[np.isfinite(costs)]
+        targets = rng.choice(np.flatnonzero(tmap.in_theatre), 4, replace=False)
+        reference = movement.distance_fields(tmap, costs, targets)
+        for target, expected in zip(targets, reference):
+            field = np.empty(tmap.n_cells)
+            none = np.zeros(tmap.n_cells, bool)
+            exact = kernels.dijkstra_field(tmap.neighbours, costs, int(target), none, finite.min(), finite.max(), field)
+            assert exact == np.inf
+            assert np.array_equal(field, expected)
+
+
+def test_a_watched_field_is_exact_where_it_will_be_read(tmap):
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        costs, _ = random_costs(tmap, rng)
+        finite = costs[np.isfinite(costs)]
+        target = int(rng.choice(np.flatnonzero(tmap.in_theatre)))
+        expected = movement.distance_fields(tmap, costs, [target])[0]
+        watch = np.zeros(tmap.n_cells, bool)
+        watch[rng.choice(np.flatnonzero(tmap.in_theatre), 3, replace=False)] = True
+        field = np.empty(tmap.n_cells)
+        exact = kernels.dijkstra_field(tmap.neighbours, costs, target, watch, finite.min(), finite.max(), field)
+        assert np.array_equal(field[watch], expected[watch])
+        known = np.isfinite(field)
+        assert np.array_equal(field[known], expected[known])
+        # Every cell within the exact distance plus a step is known: a walk down the field is exact.
+        # (A search that had to cover everything it could reach knows every reachable cell.)
+        assert (known | (expected > exact + finite.max()) | np.isinf(expected)).all()
+        assert np.isfinite(exact) or np.array_equal(known, np.isfinite(expected))
+
+
+def test_a_route_plan_walks_the_same_way_as_full_fields(tmap):
+    rng = np.random.default_rng(4)
+    costs, _ = random_costs(tmap, rng)
+    cells = np.flatnonzero(tmap.in_theatre)
+    targets = rng.choice(cells, 3, replace=False)
+    watch = np.zeros(tmap.n_cells, bool)
+    watch[rng.choice(cells, 5, replace=False)] = True
+    plan = movement.RoutePlan(tmap, costs, targets, watch)
+    full = movement.distance_fields(tmap, costs, targets)
+    for target, field in zip(targets, full):
+        for k in rng.choice(cells, 30, replace=False):  # watched or not: a miss searches the whole field
+            assert plan.distance(target, k) == field[k] or (np.isinf(field[k]) and np.isinf(plan.distance(target, k)))
+            assert plan.next_hop(target, k) == movement.next_hop(tmap, costs, field, k)
+
+
+def test_a_kept_field_is_the_field_of_the_new_costs(tmap):
+    rng = np.random.default_rng(5)
+    costs, _ = random_costs(tmap, rng)
+    cells = np.flatnonzero(tmap.in_theatre)
+    targets = rng.choice(cells, 6, replace=False)
+    watch = np.zeros(tmap.n_cells, bool)
+    watch[rng.choice(cells, 4, replace=False)] = True
+    yesterday = movement.RoutePlan(tmap, costs, targets, watch)
+    for target in targets:
+        yesterday.distance(target, int(np.flatnonzero(watch)[0]))
+    changed = costs.copy()
+    far = rng.choice(cells, 3, replace=False)
+    changed[far] = changed[far] * 2.0  # dearer steps out of these cells, and into them
+    for k in far:
+        for j, v in enumerate(tmap.neighbours[k]):
+            if v >= 0:
+                changed[v, np.flatnonzero(tmap.neighbours[v] == k)[0]] = changed[k, j]
+    today = movement.RoutePlan(tmap, changed, targets, watch, previous=yesterday)
+    full = movement.distance_fields(tmap, changed, targets)
+    for target, field in zip(targets, full):
+        for k in np.flatnonzero(watch):
+            assert today.distance(target, k) == field[k] or np.isinf(field[k])
+
+
+def test_held_labels_number_pieces_as_scipy_does(tmap):
+    rng = np.random.default_rng(6)
+    for _ in range(5):
+        control = blotchy_control(tmap, rng, patches=80)
+        assert np.array_equal(supply.held_components(tmap, control), supply.held_components_reference(tmap, control))
+
+
+def test_supply_distances_equal_the_reference(tmap):
+    rng = np.random.default_rng(7)
+    terrain = movement.terrain_cost(tmap, RULES.movement)
+    cells = np.flatnonzero(tmap.in_theatre)
+    for _ in range(5):
+        control = blotchy_control(tmap, rng)
+        sources = {f: rng.choice(cells, 3, replace=False) for f in range(4)}
+        fast = supply.supply_distances_km(tmap, control, sources, terrain)
+        reference = supply.supply_distances_reference(tmap, control, sources, terrain)
+        for f in sources:
+            assert np.array_equal(fast[f], reference[f])
+
+
+def test_zone_claims_equal_the_reference(tmap):
+    rng = np.random.default_rng(8)
+    for line_in_force in (True, False):
+        hostile = hostility_matrix(line_in_force)
+        for _ in range(5):
+            control = blotchy_control(tmap, rng)
+            may_take = np.stack([tmap.in_theatre & (rng.random(tmap.n_cells) < 0.8) for _ in range(4)])
+            guarded = rng.random((4, tmap.n_cells)) < 0.05
+            pull = np.where(rng.random((4, tmap.n_cells)) < 0.3, rng.integers(1, 5, (4, tmap.n_cells)) * 500.0, 0.0)
+            for min_neighbours in (1, 2, 3):
+                args = (tmap.neighbours, control, hostile, may_take, guarded, pull, min_neighbours)
+                winner, claimed = kernels.zone_claims(*args)
+                ref_winner, ref_claimed = ground.zone_claims_reference(*args)
+                assert np.array_equal(claimed, ref_claimed)
+                assert np.array_equal(winner[claimed], ref_winner[ref_claimed])
