@@ -12,6 +12,7 @@ Every side's mobile units first strike weak enemy units within reach.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,10 +132,20 @@ class Commander(Agent):
             return candidates
         scale = self.model.rules.command.objective_distance_scale_km
 
-        def score(o):
-            near = min(self.route.distance(o.cell, u.k) for u in mobile)
-            return o.weight / (1 + near / scale) if np.isfinite(near) else 0.0
-        return sorted(candidates, key=lambda o: (-score(o), o.cell))[:limit]
+        nearest = self.route.distances([o.cell for o in candidates], [u.k for u in mobile]).min(axis=1).tolist()
+        scores = [o.weight / (1 + near / scale) if math.isfinite(near) else 0.0 for o, near in zip(candidates, nearest)]
+        order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i].cell))
+        return [candidates[i] for i in order[:limit]]
+
+    def _distances_once(self, objectives: list[Objective], units) -> Callable[[], np.ndarray]:
+        """A function giving the (objectives x units) route distances, worked out on its first call."""
+        table = []
+
+        def distances() -> np.ndarray:
+            if not table:
+                table.append(self.route.distances([o.cell for o in objectives], [u.k for u in units]))
+            return table[0]
+        return distances
 
     def _regroup_after_gains(self) -> None:
         """After taking an objective, pause for the faction's regrouping days (an operational pause)."""
@@ -150,7 +161,9 @@ class Commander(Agent):
         self._regroup_after_gains()
         candidates = self._focus(candidates)
         sent = {o.cell: 0.0 for o in candidates}
-        for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
+        units = sorted(self.units, key=lambda u: (-u.strength, u.unique_id))
+        distances = self._distances_once(candidates, units)
+        for j, unit in enumerate(units):
             if unit.tied:
                 self._garrison(unit)
             elif self._must_fall_back(unit):
@@ -161,8 +174,7 @@ class Commander(Agent):
                 sent[unit.objective] = sent.get(unit.objective, 0.0) + unit.strength
             else:
                 best, score = -1, 0.0
-                for o in candidates:
-                    dist = self.route.distance(o.cell, unit.k)
+                for o, dist in zip(candidates, distances()[:, j].tolist()):
                     s = o.weight / (1 + dist / rules.objective_distance_scale_km) / (1 + sent[o.cell] / rules.spread_fighters)
                     if math.isfinite(dist) and s > score:
                         best, score = o.cell, s
@@ -205,8 +217,8 @@ class Commander(Agent):
         through their own ground and wait at the front.
         """
         model, rules = self.model, self.model.rules.command
-        for cell, fighters in sent.items():
-            enemy = model.enemy_strength_near(cell, self.faction, rules.counterattack_reach_km)
+        enemies = model.enemy_strengths_near(list(sent), self.faction, rules.counterattack_reach_km)
+        for (cell, fighters), enemy in zip(sent.items(), enemies):
             if fighters < rules.attack_force_ratio * enemy:
                 for unit in self.units:
                     if unit.objective == cell and unit.posture == Posture.ATTACK:
@@ -245,15 +257,18 @@ class Commander(Agent):
     def _plan_defence(self, keep: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
         sent = {o.cell: 0.0 for o in keep}
-        for unit in sorted(self.units, key=lambda u: (-u.strength, u.unique_id)):
+        units = sorted(self.units, key=lambda u: (-u.strength, u.unique_id))
+        distances = self._distances_once(keep, units)
+        for j, unit in enumerate(units):
             if unit.tied and self.model.control[unit.objective] == self.faction:
                 unit.posture = Posture.HOLD
             elif unit.unique_id in strikes:
                 unit.posture, unit.objective = Posture.ATTACK, strikes[unit.unique_id]
             else:
                 # Fall back on (or stay at) the best place still held, weight over distance.
-                scores = [o.weight / (1 + self.route.distance(o.cell, unit.k) / rules.objective_distance_scale_km)
-                          / (1 + sent[o.cell] / rules.spread_fighters) for o in keep]
+                scores = [o.weight / (1 + dist / rules.objective_distance_scale_km)
+                          / (1 + sent[o.cell] / rules.spread_fighters)
+                          for o, dist in zip(keep, distances()[:, j].tolist())]
                 unit.objective = keep[int(np.argmax(scores))].cell
                 sent[unit.objective] += unit.strength
                 unit.tied = False

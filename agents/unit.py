@@ -70,16 +70,17 @@ class Unit(CellAgent):
             self.progress_km = 0.0
             return
         plan = model.commanders[self.faction].route
-        costs = plan.costs
         self.progress_km += model.march_budget_km(self)
         k = self.k
-        while (nxt := plan.next_hop(self.objective, k)) >= 0:
+        while True:
+            nxt, cost = plan.next_step(self.objective, k)
+            if nxt < 0:
+                break
             hostile = model.is_hostile(self.faction, model.control[nxt])
             if hostile and self.posture == Posture.ATTACK and model.enemy_units_in(nxt, self.faction):
                 # A unit in contact fights every day; movement points buy ground, not fights.
                 model.declare_attack(self, nxt, k)
                 break
-            cost = costs[k, model.theatre.slot(k, nxt)]
             if hostile:
                 # Clearing enemy ground slows as the column's supply line lengthens.
                 cost = cost / model.logistics_tempo(self.faction, nxt)

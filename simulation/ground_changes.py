@@ -18,23 +18,31 @@ from simulation.rules import ground, movement, overstretch, supply
 class GroundChanges:
     """The four ground rules of the day, applied to the model in order."""
 
-    def sweep_zones_of_control(self) -> None:
-        """Empty hostile cells near attacking units, next to the attacker's ground, change hands."""
+    def sweep_zones_of_control(self, pace=None) -> None:
+        """Empty hostile cells near attacking units, next to the attacker's ground, change hands.
+
+        Args:
+            pace: today's :meth:`sweep_pace`, if already worked out.
+        """
         presence = np.stack([self.presence(f, False) for f in Faction])
         pressing = np.stack([self.presence(f, True) for f in Faction])
         for f, cells in ground.zones_of_control(self.control, self.theatre.neighbours, self.hostile, self.may_take,
                                                 presence, pressing, self.contact_reach, self.zone_of_control,
-                                                *self._sweep_pace(), self.rng, self.rules.movement).items():
+                                                *(pace or self.sweep_pace()), self.rng, self.rules.movement).items():
             self.take_cells(cells, Faction(f))
 
-    def collapse_unheld_ground(self) -> None:
-        """Enemy ground no one holds crumbles from its edges into the sides on the offensive."""
+    def collapse_unheld_ground(self, pace=None) -> None:
+        """Enemy ground no one holds crumbles from its edges into the sides on the offensive.
+
+        Args:
+            pace: today's :meth:`sweep_pace`, if already worked out.
+        """
         occupied = np.zeros(self.theatre.n_cells, bool)
         occupied[[u.k for u in self.all_units()]] = True
         unit_cells = [np.array([u.k for u in self.units_of(f)], dtype=np.int64) for f in Faction]
         for f, cells in ground.unheld_ground_collapse(self.theatre, self.control, occupied, self.supplied,
                                                       self.hostile, self.may_take, unit_cells, ATTACKERS,
-                                                      *self._sweep_pace(), self.rng, self.rules.movement):
+                                                      *(pace or self.sweep_pace()), self.rng, self.rules.movement):
             self.take_cells(cells, Faction(f))
 
     def rise_for_insurgent(self) -> None:
@@ -56,7 +64,7 @@ class GroundChanges:
             self._fall_back(units[i], units[i].k, cell)
         self.remove_spent_units()
 
-    def _sweep_pace(self) -> tuple[list[float], np.ndarray]:
+    def sweep_pace(self) -> tuple[list[float], np.ndarray]:
         """Each side's daily sweep chance at full tether, and the tether at each cell (logistics)."""
         rules = self.rules.movement
         pace = [movement.sweep_chance(rules, self.theatre.cell_km,
@@ -65,5 +73,3 @@ class GroundChanges:
         tether = np.stack([supply.logistics_tempo(self.supply_km[f], rules.logistics_reach_km, rules.cut_off_reaches)
                            for f in Faction])
         return pace, tether
-
-    # ---- applying the rules' decisions to units ----------------------------------------

@@ -211,8 +211,9 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
 
     def control_changes(self) -> None:
         """Zones of control sweep empty hostile ground; unheld ground crumbles; thin garrisons rise; units hold."""
-        self.sweep_zones_of_control()
-        self.collapse_unheld_ground()
+        pace = self.sweep_pace()  # the same for both: nothing they change enters it
+        self.sweep_zones_of_control(pace)
+        self.collapse_unheld_ground(pace)
         self.rise_for_insurgent()
         self.occupy_where_standing()
 

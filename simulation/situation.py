@@ -58,11 +58,15 @@ class Situation:
 
     def enemy_strength_near(self, k: int, faction: Faction, radius_km: float) -> float:
         """Fighters of ``faction``'s enemies in units within ``radius_km`` of cell k."""
-        enemies = [u for u in self.all_units() if self.hostile[faction, u.faction]]
-        if not enemies:
-            return 0.0
-        near = self.theatre.distance_km(k, [u.k for u in enemies])[0] <= radius_km
-        return float(sum(u.strength for u, ok in zip(enemies, near) if ok))
+        return self.enemy_strengths_near([k], faction, radius_km)[0]
+
+    def enemy_strengths_near(self, cells, faction: Faction, radius_km: float) -> list[float]:
+        """For each of ``cells``, fighters of ``faction``'s enemies in units within ``radius_km`` of it."""
+        enemies = [u for u in self._roster() if self.hostile[faction, u.faction]]
+        if not enemies or not len(cells):
+            return [0.0] * len(cells)
+        near = self.theatre.distance_km(cells, [u.k for u in enemies]) <= radius_km
+        return [float(sum(u.strength for u, ok in zip(enemies, row) if ok)) for row in near]
 
     def area_held(self, faction: Faction) -> float:
         """Area held by a faction, km2."""

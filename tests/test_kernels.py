@@ -165,3 +165,22 @@ def test_zone_claims_equal_the_reference(tmap):
                 ref_winner, ref_claimed = ground.zone_claims_reference(*args)
                 assert np.array_equal(claimed, ref_claimed)
                 assert np.array_equal(winner[claimed], ref_winner[ref_claimed])
+
+
+def test_touches_equals_the_reference(tmap):
+    rng = np.random.default_rng(9)
+    for share in (0.0, 0.01, 0.3):
+        mask = tmap.in_theatre & (rng.random(tmap.n_cells) < share)
+        assert np.array_equal(kernels.touches(tmap.neighbours, mask), ground.touches_reference(tmap.neighbours, mask))
+
+
+def test_next_slot_steps_where_the_reference_steps(tmap):
+    rng = np.random.default_rng(10)
+    costs, _ = random_costs(tmap, rng)
+    cells = np.flatnonzero(tmap.in_theatre)
+    for target in rng.choice(cells, 3, replace=False):
+        field = movement.distance_fields(tmap, costs, [target])[0]
+        for k in rng.choice(cells, 200, replace=False):
+            slot = kernels.next_slot(tmap.neighbours, costs, field, int(k))
+            expected = movement.next_hop(tmap, costs, field, int(k))
+            assert (tmap.neighbours[k, slot] if slot >= 0 else -1) == expected

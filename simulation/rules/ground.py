@@ -24,6 +24,13 @@ def neighbour_columns(neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(valid, columns, 0), valid
 
 
+def touches_reference(neighbours: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Whether any of each cell's neighbours is in ``mask`` (numpy; the reference of
+    :func:`~simulation.rules.kernels.touches`)."""
+    columns, valid = neighbour_columns(neighbours)
+    return (mask[columns] & valid).any(axis=0)
+
+
 def own_neighbours(control: np.ndarray, neighbours: np.ndarray, faction: int) -> np.ndarray:
     """How many of each cell's neighbours ``faction`` holds."""
     columns, valid = neighbour_columns(neighbours)
@@ -120,7 +127,6 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     Returns:
         (faction, cells taken) for each attacker with ground in reach, in the order they took it.
     """
-    columns, valid = neighbour_columns(tmap.neighbours)
     control = control.copy()
     any_supplied = np.zeros(tmap.n_cells, bool)
     for f in range(len(hostile)):
@@ -129,7 +135,7 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     out = []
     for f in rng.permutation(list(attackers)):
         f = int(f)
-        edge = (supplied[f][columns] & valid).any(axis=0)
+        edge = kernels.touches(tmap.neighbours, supplied[f])
         cells = np.flatnonzero(free & edge & hostile[f][control] & may_take[f])
         if not cells.size:
             continue

@@ -10,8 +10,12 @@ matrix every call:
   cells that will be read are settled;
 - :func:`step_costs`: each side's cost of every step (reference:
   :func:`simulation.rules.movement.step_costs_reference`);
+- :func:`next_slot`: a unit's next step down a field (reference:
+  :func:`simulation.rules.movement.next_hop`);
 - :func:`zone_claims`: which side's zone of control claims each cell (reference:
   :func:`simulation.rules.ground.zone_claims_reference`);
+- :func:`touches`: cells next to a set of cells (reference:
+  :func:`simulation.rules.ground.touches_reference`);
 - :func:`held_labels`: connected pieces of each holder's ground (reference:
   :func:`simulation.rules.supply.held_components_reference`);
 - :func:`supply_dijkstra` and :func:`supply_fronts`: road distance from every held
@@ -277,3 +281,32 @@ def zone_claims(neighbours, control, hostile, may_take, guarded, pull, min_neigh
             claimed[count] = k
             count += 1
     return winner, claimed[:count]
+
+
+@njit(cache=True, nogil=True)
+def touches(neighbours, mask):
+    """Whether any of each cell's neighbours is in ``mask``."""
+    n = neighbours.shape[0]
+    out = np.zeros(n, np.bool_)
+    for k in range(n):
+        for j in range(6):
+            v = neighbours[k, j]
+            if v >= 0 and mask[v]:
+                out[k] = True
+                break
+    return out
+
+
+@njit(cache=True, nogil=True)
+def next_slot(neighbours, costs, field, k):
+    """Which of cell k's six steps leads down a distance field (-1 at the target or stuck)."""
+    if not (field[k] > 0.0 and field[k] < INF):
+        return -1
+    best, best_via = -1, INF
+    for j in range(6):
+        v = neighbours[k, j]
+        if v >= 0:
+            via = field[v] + costs[k, j]
+            if via < best_via:
+                best, best_via = j, via
+    return best

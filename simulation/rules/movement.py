@@ -172,25 +172,39 @@ class RoutePlan:
                                         and (field[watched] <= exact_upto).all()):
                 self._fields[target] = field, exact_upto
 
-    def _field(self, target: int, k: int) -> np.ndarray:
-        """The field toward ``target``, exact at cell k and down the route from it."""
+    def _field(self, target: int, at) -> np.ndarray:
+        """The field toward ``target``, exact at the cell(s) ``at`` and down the routes from them."""
         if target not in self._targets:
             raise KeyError(f"no field toward cell {target} today")
         field, exact_upto = self._fields.get(target, (None, 0.0))
-        if field is None or (exact_upto < np.inf and not field[k] <= exact_upto):
+        if field is None or (exact_upto < np.inf and not (field[at] <= exact_upto).all()):
             watch = self.watch if field is None else np.zeros_like(self.watch)  # a miss: search it all
             field = np.empty(self.tmap.n_cells)
             exact_upto = kernels.dijkstra_field(self.tmap.neighbours, self.costs, target, watch, self._min_step,
                                                 self._max_step, field)
             self._fields[target] = field, exact_upto
+            if not (field[at] <= exact_upto).all():  # read beyond the watched cells' search
+                return self._field(target, at)
         return field
 
     def distance(self, target: int, k: int) -> float:
         """Least cost (km) from cell k to a target cell."""
         return float(self._field(int(target), k)[k])
 
+    def distances(self, targets, cells) -> np.ndarray:
+        """Least costs (km) from each of ``cells`` (columns) to each of ``targets`` (rows)."""
+        cells = np.asarray(cells, dtype=np.int64)
+        return np.array([self._field(int(t), cells)[cells] for t in targets]).reshape(len(targets), cells.size)
+
     def next_hop(self, target: int, k: int) -> int:
         """Next cell from k toward a target (-1 when there or stuck); a neighbour is one step."""
+        return self.next_step(target, k)[0]
+
+    def next_step(self, target: int, k: int) -> tuple[int, float]:
+        """Next cell from k toward a target and the cost of the step there ((-1, inf) when there or stuck)."""
+        neighbours = self.tmap.neighbours
         if int(target) not in self._targets:
-            return target if target in self.tmap.neighbours[k] else -1
-        return next_hop(self.tmap, self.costs, self._field(int(target), k), k)
+            slot = int(np.argmax(neighbours[k] == target)) if target in neighbours[k] else -1
+        else:
+            slot = kernels.next_slot(neighbours, self.costs, self._field(int(target), k), k)
+        return (int(neighbours[k, slot]), float(self.costs[k, slot])) if slot >= 0 else (-1, np.inf)

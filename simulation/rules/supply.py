@@ -124,8 +124,9 @@ def logistics_tempo(distance_km: np.ndarray, reach_km: float, cut_off_reaches: f
 def supply_connected(labels: np.ndarray, held: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
     """Cells of a faction's ground (``held``) linked to any of its sources it holds."""
     source_cells = np.asarray(source_cells, dtype=np.int64)
-    source_labels = labels[source_cells[held[source_cells]]]
-    return held & np.isin(labels, source_labels)
+    linked = np.zeros(labels.max() + 2, bool)  # by label + 1, so that -1 (not held) is never linked
+    linked[labels[source_cells[held[source_cells]]] + 1] = True
+    return held & linked[labels + 1]
 
 
 def pockets_relieved(was_besieged: np.ndarray, was_labels: np.ndarray, supplied: np.ndarray) -> list[np.ndarray]:
