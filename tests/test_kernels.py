@@ -184,3 +184,16 @@ def test_next_slot_steps_where_the_reference_steps(tmap):
             slot = kernels.next_slot(tmap.neighbours, costs, field, int(k))
             expected = movement.next_hop(tmap, costs, field, int(k))
             assert (tmap.neighbours[k, slot] if slot >= 0 else -1) == expected
+
+
+def test_rows_changed_and_finite_range_match_numpy(tmap):
+    rng = np.random.default_rng(11)
+    costs, _ = random_costs(tmap, rng)
+    changed = costs.copy()
+    rows = rng.choice(tmap.n_cells, 7, replace=False)
+    changed[rows, rng.integers(0, 6, 7)] += 1.0
+    expected = np.unique(np.flatnonzero(~((costs == changed) | (np.isinf(costs) & np.isinf(changed)))) // 6)
+    assert np.array_equal(kernels.rows_changed(costs, changed), expected)
+    finite = costs[np.isfinite(costs)]
+    assert kernels.finite_range(costs) == (finite.min(), finite.max())
+    assert kernels.finite_range(np.full((3, 6), np.inf)) == (1.0, 1.0)

@@ -310,3 +310,27 @@ def next_slot(neighbours, costs, field, k):
             if via < best_via:
                 best, best_via = j, via
     return best
+
+
+@njit(cache=True, nogil=True)
+def rows_changed(a, b):
+    """Indices of the rows where two (n, m) arrays differ."""
+    out = np.empty(a.shape[0], np.int64)
+    count = 0
+    for k in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[k, j] != b[k, j]:
+                out[count] = k
+                count += 1
+                break
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def finite_range(a):
+    """The smallest and largest finite values of an array (1.0, 1.0 if none)."""
+    lowest, highest = INF, -INF
+    for x in a.ravel():
+        if x < INF:
+            lowest, highest = min(lowest, x), max(highest, x)
+    return (lowest, highest) if highest > -INF else (1.0, 1.0)

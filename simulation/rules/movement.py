@@ -155,15 +155,14 @@ class RoutePlan:
         self.tmap, self.costs, self.watch = tmap, costs, watch
         self.targets = np.asarray(targets, dtype=np.int64)
         self._targets = set(self.targets.tolist())
-        finite = costs[np.isfinite(costs)]
-        self._min_step, self._max_step = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+        self._min_step, self._max_step = kernels.finite_range(costs)
         self._fields: dict[int, tuple[np.ndarray, float]] = {}  # target -> (field, exact up to)
         if previous is not None:
             self._keep_unchanged(previous)
 
     def _keep_unchanged(self, previous: RoutePlan) -> None:
         """Keep yesterday's fields that no change of step costs can have reached."""
-        changed = np.unique(np.flatnonzero(self.costs != previous.costs) // 6)  # cells whose steps changed
+        changed = kernels.rows_changed(self.costs, previous.costs)  # cells whose steps changed
         watched = np.flatnonzero(self.watch)
         for target, (field, exact_upto) in previous._fields.items():
             if target not in self._targets or np.isfinite(field[changed]).any():
