@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -74,9 +74,9 @@ class Geography:
     rivers: dict[str, LineString]
     places: tuple[Place, ...]
 
-    @property
+    @cached_property
     def theatre_outline(self):
-        """The theatre: the listed governorates clipped to the bounding box."""
+        """The theatre: the listed governorates clipped to the bounding box (worked out once)."""
         return shapely.union_all(list(self.governorates.values())).intersection(box(*THEATRE_BOUNDS))
 
     def place(self, name: str) -> Place:

@@ -129,23 +129,11 @@ class TheatreMap:
         return _side_of_line(self, line_lonlat)
 
     def within(self, radius_km: float) -> csr_matrix:
-        """Sparse 0/1 (n, n) matrix linking each theatre cell to the theatre cells within ``radius_km``."""
-        k = np.flatnonzero(self.in_theatre)
-        reach = int(np.ceil(radius_km / self.cell_km)) + 1
-        rows, cols = [], []
-        # Offsets in the (col, row) lattice wide enough to cover the radius; distance decides.
-        col, row = np.divmod(k, self.height)
-        for dc in range(-reach, reach + 1):
-            for dr in range(-reach, reach + 1):
-                c, r = col + dc, row + dr
-                ok = (c >= 0) & (c < self.width) & (r >= 0) & (r < self.height)
-                j = np.where(ok, c * self.height + r, 0)
-                ok &= self.in_theatre[j]
-                ok &= np.hypot(self.x_km[j] - self.x_km[k], self.y_km[j] - self.y_km[k]) <= radius_km
-                rows.append(k[ok])
-                cols.append(j[ok])
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        return csr_matrix((np.ones(rows.size), (rows, cols)), shape=(self.n_cells, self.n_cells))
+        """Sparse 0/1 (n, n) matrix linking each theatre cell to the theatre cells within ``radius_km``.
+
+        Worked out once per theatre and radius and shared by every model on it: do not change it.
+        """
+        return _within(self, float(radius_km))
 
     def hex_vertices(self, k) -> tuple[np.ndarray, np.ndarray]:
         """Lon/lat of the six corners of cells ``k`` (arrays shaped (len(k), 6))."""
@@ -154,6 +142,27 @@ class TheatreMap:
         x = self.x_km[np.atleast_1d(k), None] + radius * np.cos(angles)
         y = self.y_km[np.atleast_1d(k), None] + radius * np.sin(angles)
         return unproject(x, y)
+
+
+@lru_cache(maxsize=32)
+def _within(tmap: TheatreMap, radius_km: float) -> csr_matrix:
+    """See :meth:`TheatreMap.within`."""
+    k = np.flatnonzero(tmap.in_theatre)
+    reach = int(np.ceil(radius_km / tmap.cell_km)) + 1
+    rows, cols = [], []
+    # Offsets in the (col, row) lattice wide enough to cover the radius; distance decides.
+    col, row = np.divmod(k, tmap.height)
+    for dc in range(-reach, reach + 1):
+        for dr in range(-reach, reach + 1):
+            c, r = col + dc, row + dr
+            ok = (c >= 0) & (c < tmap.width) & (r >= 0) & (r < tmap.height)
+            j = np.where(ok, c * tmap.height + r, 0)
+            ok &= tmap.in_theatre[j]
+            ok &= np.hypot(tmap.x_km[j] - tmap.x_km[k], tmap.y_km[j] - tmap.y_km[k]) <= radius_km
+            rows.append(k[ok])
+            cols.append(j[ok])
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    return csr_matrix((np.ones(rows.size), (rows, cols)), shape=(tmap.n_cells, tmap.n_cells))
 
 
 def neighbour_offsets(row: int) -> list[tuple[int, int]]:
