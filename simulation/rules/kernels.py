@@ -39,6 +39,14 @@ INF = np.inf
 
 
 @njit(cache=True, nogil=True)
+def _enqueue(head, entry_cell, entry_next, used, cell, bucket):
+    """Queue ``cell`` in a ring bucket (a linked list of entries); returns the entries used."""
+    entry_cell[used], entry_next[used] = cell, head[bucket]
+    head[bucket] = used
+    return used + 1
+
+
+@njit(cache=True, nogil=True)
 def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
     """Least-cost distances from ``source`` over steps of ``costs``, written into ``out``.
 
@@ -101,10 +109,7 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
                 nd = d + costs[u, j]
                 if nd < out[v]:
                     out[v] = nd
-                    b = int(nd / width) % ring
-                    entry_cell[used], entry_next[used] = v, head[b]
-                    head[b] = used
-                    used += 1
+                    used = _enqueue(head, entry_cell, entry_next, used, v, int(nd / width) % ring)
                     queued += 1
         bucket += 1
     if queued > 0:  # stopped early: what was not settled is unknown, not far
@@ -175,8 +180,7 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
     for s in starts:
         if dist[s] > 0.0:
             dist[s] = 0.0
-            entry_cell[used], entry_next[used], head[0] = s, head[0], used
-            used += 1
+            used = _enqueue(head, entry_cell, entry_next, used, s, 0)
     queued, bucket = used, 0
     while queued > 0:
         slot = bucket % ring
@@ -196,10 +200,7 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
                 nd = d + 0.5 * (terrain_cost[u] + terrain_cost[v]) * cell_km
                 if nd < dist[v]:
                     dist[v] = nd
-                    b = int(nd / width) % ring
-                    entry_cell[used], entry_next[used] = v, head[b]
-                    head[b] = used
-                    used += 1
+                    used = _enqueue(head, entry_cell, entry_next, used, v, int(nd / width) % ring)
                     queued += 1
         bucket += 1
     return dist
