@@ -5,6 +5,7 @@
     python run.py validate SCENARIO [SCENARIO ...] [--set KEY=VALUE ...]
     python run.py schema               # the scenario format as JSON Schema, for editors
     python run.py calibrate SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
+    python run.py score SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
     python run.py sweep FILE --out DIR [--workers N] [--scheduler ADDRESS] [--resume]
     python run.py report DIR           # a sweep's report, from its results on disk, into DIR/_report/
     python run.py viz [SCENARIO] [--port P]  # the interactive map in the browser, on 127.0.0.1
@@ -109,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=_positive_int, default=None,
                            help="processes to run seeds in (default: one per CPU)")
     calibrate.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
+    score = sub.add_parser("score", help="run many seeds and score them against the sourced record of 2017",
+                           description="Score a scenario's runs against every dated event and quantity of "
+                                       "analysis/record/record_2017.yaml: median and error, the 10-90%% band, "
+                                       "CRPS in days, training and test apart, and map skill against persistence.")
+    score.add_argument("scenario", type=Path, help="scenario YAML file, or a shipped scenario's name")
+    score.add_argument("--seeds", type=_positive_int, default=20, help="seeds to run (default 20)")
+    score.add_argument("--first-seed", type=_non_negative_int, default=1, help="first seed (default 1)")
+    score.add_argument("--out", type=Path, default=Path("score"), help="output folder (default score/)")
+    score.add_argument("--workers", type=_positive_int, default=None,
+                       help="processes to run seeds in (default: one per CPU)")
+    score.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
     sweep = sub.add_parser(
         "sweep", help="run a sweep file's parameter points and seeds on Dask, one Parquet file per run",
         description="Run every run of a sweep file (see analysis/sweep.py) on a local Dask cluster or an "
@@ -217,6 +229,21 @@ def command_calibrate(args) -> int:
     return 0
 
 
+def command_score(args) -> int:
+    """Run the seeds and write the score report against the record (Markdown, CSV, chart) to ``args.out``."""
+    from analysis.scoring_report import ScoreError, write_score_report
+
+    try:
+        result = write_score_report(args.scenario, args.seeds, args.out, workers=args.workers,
+                                    cell_km=args.cell_km, first_seed=args.first_seed)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from None
+    agg = result.aggregates.set_index("split")
+    print(f"{result.scenario.name}: {args.seeds} seeds -> {args.out}/score.md (mean CRPS "
+          f"{agg.loc['training', 'mean_crps_days']:.1f} days training, {agg.loc['test', 'mean_crps_days']:.1f} test)")
+    return 0
+
+
 def command_report(args) -> int:
     """Write the report of the sweep in ``args.folder`` into its ``_report/`` folder."""
     from analysis.sweep_report import SweepReportError, write_report
@@ -299,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         commands = {"run": command_run, "validate": command_validate, "schema": command_schema,
-                    "calibrate": command_calibrate, "sweep": command_sweep,
+                    "calibrate": command_calibrate, "score": command_score, "sweep": command_sweep,
                     "report": command_report, "viz": command_viz}
         if args.command in commands:
             return commands[args.command](args)

@@ -88,7 +88,8 @@ def simulate(scenario: Scenario, seeds: list[int], cell_km: float, map_dates=(),
         return list(pool.map(_run_task, tasks))
 
 
-def _check_request(seeds: int, workers: int | None, first_seed: int) -> list[int]:
+def check_request(seeds: int, workers: int | None, first_seed: int) -> list[int]:
+    """The seeds to run; CalibrationError for seeds or workers below 1, or a negative first seed."""
     if int(seeds) < 1:
         raise CalibrationError(f"--seeds: must be at least 1, got {seeds}")
     if workers is not None and int(workers) < 1:
@@ -134,7 +135,7 @@ def calibration_runs(scenario_path, seeds: int, workers: int | None = None, cell
     Returns:
         The table of :func:`runs_frame`.
     """
-    seed_list = _check_request(seeds, workers, first_seed)
+    seed_list = check_request(seeds, workers, first_seed)
     scenario = load_scenario(scenario_path)
     results = simulate(scenario, seed_list, float(cell_km or scenario.cell_km), workers=workers)
     return runs_frame(results, scenario)
@@ -211,7 +212,7 @@ def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int 
         CalibrationError: bad seeds, workers or output folder (before any run).
         ScenarioError: the scenario does not load.
     """
-    seed_list = _check_request(seeds, workers, first_seed)
+    seed_list = check_request(seeds, workers, first_seed)
     scenario = load_scenario(scenario_path)
     cell = float(cell_km or scenario.cell_km)
     out = Path(out)

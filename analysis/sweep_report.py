@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.history import SWEEP_RECORD, sweep_milestones
+from analysis.record import load_record
+from analysis.sweep_scores import point_scores, record_markdown, run_record_days
 from analysis.sweep_plots import fan_chart, milestone_distributions, indices_plot
 
 MANIFEST = "_manifest.json"
@@ -42,6 +44,7 @@ class Sweep:
     milestones: pd.DataFrame  # one row per finished run (analysis.history.sweep_milestones)
     daily: pd.DataFrame  # the daily rows: run_id, date, faction, area_km2 and the parameters
     failed: list[str]  # run ids with a _failed/<run_id>.json
+    record_days: pd.DataFrame  # one row per run: its day for each dated event of the record
 
     @property
     def parameters(self) -> list[str]:
@@ -75,15 +78,16 @@ def read_sweep(folder) -> Sweep:
     files = sorted(folder.glob("*.parquet"))
     if not files:
         raise SweepReportError(f"{folder}: no finished runs (no .parquet files) to report on")
-    milestones, daily = [], []
+    milestones, daily, record_days, record = [], [], [], load_record()
     for path in files:
         run = pd.read_parquet(path)
         milestones.append(sweep_milestones(run))
+        record_days.append(run_record_days(run, record))
         params = [c for c in manifest.get("parameters", []) if c in run]
         daily.append(run.loc[run["kind"] == "daily", [*DAILY_COLUMNS, *params]])
     failed = sorted(p.stem for p in (folder / FAILED).glob("*.json")) if (folder / FAILED).is_dir() else []
     return Sweep(folder, manifest, pd.concat(milestones, ignore_index=True), pd.concat(daily, ignore_index=True),
-                 failed)
+                 failed, pd.DataFrame(record_days))
 
 
 # ---- the summary --------------------------------------------------------------------
@@ -135,7 +139,7 @@ def summary_table(sweep: Sweep) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_markdown(sweep: Sweep, summary: pd.DataFrame, sobol_note: str) -> str:
+def summary_markdown(sweep: Sweep, summary: pd.DataFrame, sobol_note: str, scores: pd.DataFrame) -> str:
     """The summary as Markdown: the sweep, then a row per group with each milestone's median and range."""
     spec = sweep.manifest.get("sweep", {})
     planned = len(sweep.manifest.get("runs", []))
@@ -162,6 +166,9 @@ def summary_markdown(sweep: Sweep, summary: pd.DataFrame, sobol_note: str) -> st
                 share = "n/a" if pd.isna(reached) else f"{100 * reached:.0f}%"
                 cells.append("never" if reached == 0 else f"{med} ({p10} to {p90}), {share} reach it")
         lines.append("| " + " | ".join(cells) + " |")
+    point_parameters = {int(r["point"]): ", ".join(f"{k} = {v}" for k, v in r.get("parameters", {}).items())
+                        for r in sweep.manifest.get("runs", [])}
+    lines += ["", *record_markdown(scores, point_parameters)]
     lines += ["", "## Figures", "", "![Territory over all runs](fan_all.png)", ""]
     for key in sweep.parameters:
         slug = slug_of(key)
@@ -231,7 +238,7 @@ def write_report(folder, out=None) -> Path:
 
     Returns:
         The report folder: ``summary.csv``, ``summary.md``, ``milestones.csv`` (one row per
-        run), ``fan_all.png``, ``fan_<key>.png`` and ``milestones_<key>.png`` per parameter,
+        run), ``record_scores.csv`` (per point, its runs scored against the record of 2017), ``fan_all.png``, ``fan_<key>.png`` and ``milestones_<key>.png`` per parameter,
         and for Sobol designs ``sobol_indices.csv`` and ``sobol_indices.png``.
 
     Raises:
@@ -258,7 +265,9 @@ def write_report(folder, out=None) -> Path:
                 indices_plot(indices, path=tmp / "sobol_indices.png")
         summary = summary_table(sweep)
         summary.to_csv(tmp / "summary.csv", index=False)
-        (tmp / "summary.md").write_text(summary_markdown(sweep, summary, note))
+        scores = point_scores(sweep.record_days)
+        scores.to_csv(tmp / "record_scores.csv", index=False)
+        (tmp / "summary.md").write_text(summary_markdown(sweep, summary, note, scores))
         old = out.with_name(f".{out.name}-old")
         if old.exists():
             shutil.rmtree(old)

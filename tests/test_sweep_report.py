@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import history
+from analysis import history, scoring
+from analysis.record import load_record
 from analysis.sweep_report import SweepReportError, read_sweep, write_report
 from conftest import JULY, ROOT
 from simulation import ConflictModel, load_scenario
 
 SORTIES = "air.russia.sorties_per_day"
+JULY_START = "2017-07-04"
 COUNTS = ("area_km2", "cells", "population", "strength", "units", "manoeuvre", "garrison_need", "overstretch",
           "morale", "supply")
 
@@ -164,3 +166,19 @@ def test_cli_report_on_missing_folder(tmp_path):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("run.py: error:") and "absent" in lines[0]
+
+
+def test_each_point_is_scored_against_the_record_as_run_py_score_scores_its_runs(grid, grid_report):
+    scores = pd.read_csv(grid_report / "record_scores.csv")
+    assert set(scores.point) == {0, 1} and set(scores.split) == {"training", "test", "all"}
+    assert (scores.groupby("point").runs.first() == 2).all()
+    # The point's table agrees with scoring its runs' event logs directly.
+    record, start = load_record(), pd.Timestamp(JULY_START)
+    tables = [t for run_id, t in grid[2].items() if run_id.startswith("p0000")]
+    days = pd.DataFrame([scoring.run_days(t[t.kind == "event"], record, start.date(),
+                                          (start + pd.Timedelta(days=60)).date()) for t in tables])
+    direct = scoring.aggregates(scoring.event_scores(days, record, start.date(),
+                                                     (start + pd.Timedelta(days=60)).date())).set_index("split")
+    mine = scores[scores.point == 0].set_index("split")
+    assert mine.loc["test", "mean_crps_days"] == pytest.approx(direct.loc["test", "mean_crps_days"])
+    assert "## Against the record of 2017" in (grid_report / "summary.md").read_text()
