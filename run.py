@@ -15,13 +15,20 @@ SCENARIO is a YAML file or a shipped scenario's name (``2017-07-04_raqqa``,
 
 A user's mistake (a missing file, a bad scenario, a negative seed) prints one line
 per problem, ``run.py: error: ...``, and exits with code 2, writing nothing.
+
+Start-up is kept short: each command imports what it needs when it needs it, so
+``--help`` and a bad argument load none of the model's libraries, a missing or
+malformed scenario file is refused before the schema, the map or the model are
+loaded, and matplotlib comes in only to draw the plots (``benchmarks/bench_cli.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "2017-07-04_raqqa.yaml"
@@ -151,13 +158,72 @@ def overrides_of(args) -> dict:
     return {key: parse_value(value, key) for key, value in args.overrides}
 
 
-def build_model(args):
-    """The checked scenario and the model, as ``run`` builds them (nothing is written)."""
-    from simulation import ConflictModel
-    from simulation.scenario import load_scenario
+def checked_scenario(args):
+    """The scenario ``run`` takes, with its ``--set`` overrides, checked.
 
-    scenario = load_scenario(args.scenario, overrides_of(args))
+    The stages that need no heavy library come first: a missing or malformed file,
+    or a bad ``--set``, is refused before pydantic, the map or Mesa are imported.
+    """
+    from simulation.scenario import read_scenario
+
+    data, source = read_scenario(args.scenario, overrides_of(args))
+    from simulation.scenario import check_scenario
+
+    return check_scenario(data, source=source)
+
+
+def build_model(args, scenario=None):
+    """The checked scenario and the model, as ``run`` builds them (nothing is written)."""
+    scenario = checked_scenario(args) if scenario is None else scenario
+    from simulation import ConflictModel
+
     return ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
+
+
+# The two plots are drawn in a helper process, forked from this one once the model's
+# libraries are loaded (it shares them): it imports matplotlib while the model runs,
+# then draws while this process writes the tables. Where forking is not safe (not
+# Linux, threads running) or there is one CPU, they are drawn here, after the tables.
+
+
+def _plot_helper_starts() -> None:
+    """The helper's first work: import what drawing needs, before the run's data arrive."""
+    import analysis.plots  # noqa: F401  (matplotlib)
+
+
+def _draw(plot: str, *args, **kwargs) -> None:
+    """Draw one plot of :mod:`analysis.plots` into its file (in the helper: the figure stays there)."""
+    from analysis import plots
+
+    getattr(plots, plot)(*args, **kwargs)
+
+
+@contextmanager
+def _plot_helper():
+    """A process pool of one forked helper to draw plots in, or None (drawn in this process)."""
+    import threading
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    main_thread = threading.current_thread() is threading.main_thread()
+    if cpus < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1 or not main_thread:
+        yield None
+        return
+    import multiprocessing
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_plot_helper_starts)
+    sys.stdout.flush()  # nothing buffered here is written twice
+    sys.stderr.flush()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the helper ignores Ctrl-C: this process handles it
+    try:
+        pool.submit(int)  # forks the helper now
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def command_run(args) -> int:
@@ -165,35 +231,51 @@ def command_run(args) -> int:
     out = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
-    model = build_model(args)  # refuses a bad scenario before anything is written
-    scenario = model.spec
-    from analysis.plots import plot_control_map, plot_territory
-    from simulation.export import control_geojson, write_csv, write_json, written_together
+    scenario = checked_scenario(args)  # refuses a bad scenario before anything is written
+    from simulation import ConflictModel  # loaded before the plot helper is forked, which shares it
 
-    model.run(days=args.days)
-    title = f"{scenario.name} (seed {args.seed})"
-    with written_together(out, OUTPUT_FILES) as tmp:
-        write_csv(model.daily, tmp / "daily.csv")
-        write_csv(model.daily_by_governorate, tmp / "daily_governorate.csv")
-        write_csv(model.events, tmp / "events.csv")
-        write_csv(model.strikes, tmp / "strikes.csv")
-        write_json(control_geojson(model.theatre, model.control), tmp / "control.geojson")
-        plot_territory(model.daily, tmp / "territory.png", title=title)
-        plot_control_map(model.theatre, model.control, tmp / "map.png",
-                         title=f"Control on {model.date:%d %B %Y}: {title}")
+    with _plot_helper() as helper:
+        model = ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
+        model.run(days=args.days)
+        from simulation.export import control_geojson, write_csv, write_json, written_together
+
+        title = f"{scenario.name} (seed {args.seed})"
+        daily = model.daily
+        with written_together(out, OUTPUT_FILES) as tmp:
+            plots = [("plot_territory", (daily, tmp / "territory.png"), {"title": title}),
+                     ("plot_control_map", (model.theatre, model.control.copy(), tmp / "map.png"),
+                      {"title": f"Control on {model.date:%d %B %Y}: {title}"})]
+            drawn = [helper.submit(_draw, plot, *a, **kw) for plot, a, kw in plots] if helper else []
+            try:
+                write_csv(daily, tmp / "daily.csv")
+                write_csv(model.daily_by_governorate, tmp / "daily_governorate.csv")
+                write_csv(model.events, tmp / "events.csv")
+                write_csv(model.strikes, tmp / "strikes.csv")
+                write_json(control_geojson(model.theatre, model.control), tmp / "control.geojson")
+                if not helper:
+                    for plot, a, kw in plots:
+                        _draw(plot, *a, **kw)
+                for future in drawn:
+                    future.result()  # a helper's error is raised here
+            finally:
+                if helper:  # done writing into the scratch folder before it is moved or removed
+                    helper.shutdown(wait=True, cancel_futures=True)
     print(f"{scenario.name}: {model.steps} days, seed {args.seed} -> {out}/")
     return 0
 
 
 def command_validate(args) -> int:
     """Check each scenario file: ``OK  path`` for each valid one, every problem line for the rest."""
-    from simulation.scenario import ScenarioError, load_scenario
+    from simulation.scenario import ScenarioError, read_scenario
 
     overrides = overrides_of(args)
     reported, failed = set(), False
     for path in args.scenarios:
-        try:
-            load_scenario(path, overrides)
+        try:  # load_scenario's stages: a file that cannot be read is refused before the schema is loaded
+            data, source = read_scenario(path, overrides)
+            from simulation.scenario import check_scenario
+
+            check_scenario(data, source=source)
             print(f"OK  {path}")
         except ScenarioError as exc:
             failed = True
@@ -345,4 +427,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything is written and closed by now (each command's files, its helper and
+    # worker processes): skip the interpreter's teardown of the hundreds of modules a
+    # run loads (Mesa, pandas, numba, matplotlib), about 0.3 s after a run.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # e.g. a pipe closed by its reader
+            pass
+    os._exit(code)

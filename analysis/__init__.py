@@ -3,13 +3,28 @@
 What a notebook needs imports from here::
 
     from analysis import plot_territory, plot_map, run_sweep, sweep_milestones
+
+Names resolve on first use (PEP 562), as in ``simulation/__init__.py``: importing
+one module of the package (``analysis.plots`` for ``run.py run``, ``analysis.sweep``
+for a sweep) does not load the others (Dask, SALib, the report's plots).
 """
 
-from analysis.experiments import run_sweep, sobol_indices
-from analysis.history import RECORD, SWEEP_RECORD, Milestone, sweep_milestones
-from analysis.plots import FACTION_COLOURS, plot_control_map, plot_map, plot_territory
-from analysis.sensitivity import first_order_indices
-from analysis.sweep_plots import fan_chart, indices_plot, milestone_distributions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "run_sweep": "analysis.experiments", "sobol_indices": "analysis.experiments",
+    "RECORD": "analysis.history", "SWEEP_RECORD": "analysis.history", "Milestone": "analysis.history",
+    "sweep_milestones": "analysis.history",
+    "FACTION_COLOURS": "analysis.plots", "plot_control_map": "analysis.plots", "plot_map": "analysis.plots",
+    "plot_territory": "analysis.plots",
+    "first_order_indices": "analysis.sensitivity",
+    "fan_chart": "analysis.sweep_plots", "indices_plot": "analysis.sweep_plots",
+    "milestone_distributions": "analysis.sweep_plots",
+}
 
 __all__ = [
     "FACTION_COLOURS", "RECORD", "SWEEP_RECORD", "Milestone",
@@ -17,3 +32,23 @@ __all__ = [
     "run_sweep", "sweep_milestones", "fan_chart", "milestone_distributions",
     "first_order_indices", "sobol_indices", "indices_plot",
 ]
+
+if TYPE_CHECKING:
+    from analysis.experiments import run_sweep, sobol_indices
+    from analysis.history import RECORD, SWEEP_RECORD, Milestone, sweep_milestones
+    from analysis.plots import FACTION_COLOURS, plot_control_map, plot_map, plot_territory
+    from analysis.sensitivity import first_order_indices
+    from analysis.sweep_plots import fan_chart, indices_plot, milestone_distributions
+
+
+def __getattr__(name: str):
+    """Resolve a public name on first use, from the module that defines it."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'analysis' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

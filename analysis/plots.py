@@ -8,20 +8,23 @@ tests and notebooks alike, and save PNGs with ``fig.savefig``.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
 from simulation.factions import Faction
 from simulation.geography import THEATRE_BOUNDS
-from simulation.records import day_of
 
 FACTION_COLOURS = {
     "ISIS": "#2b2b2b",  # black banner
@@ -41,9 +44,19 @@ LABEL_OFFSETS = ((3, 2), (3, -2), (-3, 2), (-3, -2), (4, 0), (-4, 0), (0, 4), (0
 
 
 def _save(fig: Figure, path) -> Figure:
-    """Save the figure if a path is given; return it."""
-    if path is not None:
-        fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")
+    """Save the figure if a path is given, cropped to what is drawn (as ``bbox_inches="tight"``); return it.
+
+    The tight box is measured here, with the Agg renderer the PNG is drawn by, rather
+    than by ``savefig``, which draws the whole figure once more just to measure it.
+    """
+    if path is None:
+        return fig
+    if not (isinstance(path, (str, os.PathLike)) and Path(path).suffix.lower() == ".png"):
+        fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")  # another format measures with its own renderer
+        return fig
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    tight = fig.get_tightbbox(canvas.get_renderer()).padded(rcParams["savefig.pad_inches"])
+    fig.savefig(path, dpi=fig.dpi, bbox_inches=tight)
     return fig
 
 
@@ -144,7 +157,9 @@ def plot_control_map(tmap, control, path=None, title: str | None = None, places=
     cells = np.flatnonzero(tmap.in_theatre)
     holder = np.asarray(control).reshape(-1)[cells]
     lon, lat = tmap.hex_vertices(cells)
-    colours = np.array([FACTION_COLOURS[f.name] for f in Faction])[holder]
+    # RGBA rows (one per faction, then one per cell): the same colours as the names,
+    # converted four times instead of twice per cell.
+    colours = to_rgba_array([FACTION_COLOURS[f.name] for f in Faction])[holder]
     fig = Figure(figsize=(11, 8.5), dpi=120)
     ax = fig.add_subplot()
     ax.add_collection(PolyCollection(np.stack([lon, lat], axis=-1), facecolors=colours,
@@ -182,6 +197,8 @@ def plot_map(model, day=None, path=None, title: str | None = None, places=None) 
     Returns:
         The Figure (as :func:`plot_control_map`).
     """
+    from simulation.records import day_of  # (the model's module: Mesa; drawing a run's plots needs neither)
+
     step = model.steps if day is None else model.step_of(day)
     control = model.control_on(step)
     date = day_of(model.spec.start, step)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scoringrules
 
 from analysis.history import in_step_order
 from analysis.record import RecordEvent
@@ -93,6 +92,8 @@ def run_days(events: pd.DataFrame, record, start, end) -> dict[str, float]:
 
 def crps_days(record_day: float, run_days_: np.ndarray, never_day: float) -> float:
     """CRPS (days) of the runs' days for an event against the record's day; never counts as ``never_day``."""
+    import scoringrules  # about 2 s to import (its backends): only when something is scored
+
     ensemble = np.where(np.isnan(run_days_), never_day, run_days_)
     return float(scoringrules.crps_ensemble(float(record_day), ensemble))
 
@@ -177,6 +178,8 @@ def quantity_scores(values: pd.DataFrame, record) -> pd.DataFrame:
     Args:
         values: one row per run, one column per quantity id (NaN where not measured).
     """
+    import scoringrules  # about 2 s to import: only when something is scored
+
     rows = []
     for e in record:
         if e.kind != "quantity" or e.id not in values or values[e.id].isna().all():

@@ -46,8 +46,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulation.scenario import (Problem, Scenario, ScenarioError, Where, did_you_mean, load_scenario, load_yaml,
-                                 locate, raise_problems, read_scenario_data, scenario_file)
+from simulation.scenario import (Problem, Scenario, ScenarioError, Where, apply_overrides, check_scenario,
+                                 did_you_mean, load_yaml, locate, raise_problems, read_scenario, scenario_file)
 
 Number = int | float
 
@@ -258,13 +258,16 @@ def plan_sweep(path: str | Path) -> SweepPlan:
     path = Path(path)
     spec, _ = read_sweep(path)
     scenario_path = scenario_file(path.parent / spec.scenario)
-    base = load_scenario(scenario_path)  # the scenario alone first
-    whole = whole_number_keys(spec, _plain(read_scenario_data(scenario_path)), base)
+    # The file is read once; each point is its data with the point's overrides, checked
+    # as load_scenario(scenario_path, point) checks it (the same stages and messages).
+    data, source = read_scenario(scenario_path)
+    base = check_scenario(data, source=source)  # the scenario alone first
+    whole = whole_number_keys(spec, _plain(data), base)
     points = design_points(spec, whole)
     scenarios, problems = [], {}
     for i, point in enumerate(points):
         try:
-            scenarios.append(load_scenario(scenario_path, point))
+            scenarios.append(check_scenario(apply_overrides(data, point), source=source) if point else base)
         except ScenarioError as exc:
             for line in exc.problems:
                 problems.setdefault(line, []).append(i)

@@ -30,33 +30,37 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pandas and pyarrow are imported where a run's table is made or written (in the
+# workers): the process that plans and watches a sweep never needs them.
 
 MANIFEST = "_manifest.json"
 FAILED = "_failed"
 RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
 FIGURES = ["area_km2", "cells", "population", "strength", "units", "manoeuvre", "garrison_need",
            "overstretch", "morale", "supply"]
+# The columns every run's table has after its run columns and parameters, with their types.
+_TABLE_FIELDS = (("kind", "string"), ("date", "timestamp"), ("step", "int64"), ("faction", "string"),
+                 ("governorate", "string"), *((f, "float64") for f in FIGURES),
+                 ("event", "string"), ("place", "string"), ("detail", "string"))
 
 
 def table_schema(column_types: dict[str, str]) -> pa.Schema:
     """The Parquet schema of a run's table, with a column per parameter."""
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "timestamp": pa.timestamp("ns")}
     params = [pa.field(k, pa.float64() if t == "float" else pa.string()) for k, t in column_types.items()]
     run = [pa.field(name, pa.string() if name == "run_id" else pa.int64()) for name in RUN_COLUMNS]
-    return pa.schema([
-        *run, *params, pa.field("kind", pa.string()),
-        pa.field("date", pa.timestamp("ns")), pa.field("step", pa.int64()), pa.field("faction", pa.string()),
-        pa.field("governorate", pa.string()), *[pa.field(f, pa.float64()) for f in FIGURES],
-        pa.field("event", pa.string()), pa.field("place", pa.string()), pa.field("detail", pa.string()),
-    ])
+    return pa.schema([*run, *params, *(pa.field(name, types[kind]) for name, kind in _TABLE_FIELDS)])
 
 
 # The columns every run's table has besides its run columns and parameters.
-TABLE_COLUMNS = frozenset(table_schema({}).names) - set(RUN_COLUMNS)
+TABLE_COLUMNS = frozenset(name for name, _ in _TABLE_FIELDS)
 
 
 def parameter_cell(value: Any, kind: str):
@@ -68,6 +72,9 @@ def parameter_cell(value: Any, kind: str):
 
 def run_table(model, run: dict, column_types: dict[str, str]) -> pa.Table:
     """One run's daily figures, governorate figures and events as one tidy table."""
+    import pandas as pd
+    import pyarrow as pa
+
     parts = [model.daily.assign(kind="daily"), model.daily_by_governorate.assign(kind="governorate"),
              model.events.assign(kind="event")]
     frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
@@ -104,6 +111,8 @@ def write_atomically(path: Path, write) -> None:
 
 def write_run(table: pa.Table, out: Path, run_id: str) -> Path:
     """Write a run's table as ``out/<run_id>.parquet``, atomically."""
+    import pyarrow.parquet as pq
+
     path = out / f"{run_id}.parquet"
     write_atomically(path, lambda tmp: pq.write_table(table, tmp))
     return path
@@ -124,6 +133,22 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
+def release_grid(model) -> None:
+    """Let a finished model's grid and its layers go when the model goes.
+
+    Mesa 3.3's grids register each grid's own cell class with ``copyreg`` (so that its
+    cells pickle) and never take it back; the class holds the grid's property layers, so
+    every run left a dozen arrays of the grid's size behind in its worker (about 40 KB a
+    run at 20 km, 150 KB at 10 km). ``benchmarks/bench_sweep.py --memory-runs`` measures
+    a worker. (Its place is ``simulation.mesa_compat``; releasing twice is harmless.)
+    """
+    import copyreg
+
+    cell_class = getattr(getattr(model, "grid", None), "cell_klass", None)
+    if cell_class is not None:
+        copyreg.dispatch_table.pop(cell_class, None)
+
+
 def execute_run(run: dict, scenario, days: int | None, cell_km: float | None, out: str,
                 column_types: dict[str, str]) -> dict:
     """Run one model and write its results; a small status dict comes back.
@@ -138,6 +163,7 @@ def execute_run(run: dict, scenario, days: int | None, cell_km: float | None, ou
     try:
         model = ConflictModel(scenario, seed=run["seed"], cell_km=cell_km).run(days)
         table = run_table(model, run, column_types)
+        release_grid(model)
     except Exception as exc:  # the model rejected this point: record it, go on
         error = one_line(exc)
         write_failure(out, run, error)

@@ -2,7 +2,10 @@
 
 With no scheduler address, a local cluster of worker processes (one thread each)
 bound to 127.0.0.1 runs the sweep; with ``tcp://host:port`` the runs go to that
-cluster unchanged (its workers must see the output folder at the same path). Each run
+cluster unchanged (its workers must see the output folder at the same path). The
+local cluster's workers load the model as they start (:mod:`analysis.sweep_worker`)
+and run with glibc's default memory settings (:data:`LOCAL_WORKER_CONFIG`); it
+serves no dashboard and takes no fixed port. Each run
 is one task (:func:`analysis.sweep_results.execute_run`) that writes its own Parquet
 file, so only small status dicts come back and memory stays flat however many runs
 there are. Dask retries a task whose worker died (and a failed write) up to twice; the
@@ -22,6 +25,23 @@ from pathlib import Path
 
 from analysis import sweep_results as results
 from analysis.sweep import SweepPlan
+
+
+# Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, so that glibc hands
+# freed memory back to the system at once. The model allocates and frees many short-lived
+# numpy arrays every day, and with that setting a run takes about a quarter longer (0.96
+# against 0.77 s for 180 days at 10 km; fifty times the page faults). A worker's memory
+# stays flat without it, since each finished model is let go (``simulation.mesa_compat``,
+# ``sweep_results.release_grid``; ``benchmarks/bench_sweep.py --memory-runs`` measures a
+# worker over many runs). The nanny's other settings (one BLAS/OpenMP thread per worker)
+# stay; a value set in the environment by the user still wins. Dask's statistical
+# profiler (a thread sampling every worker's stack 100 times a second, for the dashboard
+# this cluster does not serve) is off: it took CPU from the runs and kept growing its
+# call trees as runs went by.
+LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                       "distributed.worker.profile.enabled": False}
+# Imported by every local worker as it starts (a Dask worker preload).
+WORKER_PRELOAD = "analysis.sweep_worker"
 
 
 class SweepError(ValueError):
@@ -154,15 +174,27 @@ def _status(future, out: Path, record: dict) -> dict:
 
 def _connect(scheduler: str | None, workers: int):
     """A client of the given scheduler, or of a new local cluster (and that cluster)."""
-    import logging
-
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         try:
             return None, Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"--scheduler {scheduler}: cannot connect ({results.one_line(exc)})") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    return local_cluster(workers)
+
+
+def local_cluster(workers: int):
+    """A new local cluster of ``workers`` one-thread worker processes, and a client of it."""
+    import logging
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set(LOCAL_WORKER_CONFIG):  # read by each nanny as it is made
+        # No dashboard; the scheduler's HTTP server (health checks) on any free port of
+        # 127.0.0.1, not Dask's default 8787, which another cluster may hold.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                               preload=[WORKER_PRELOAD], silence_logs=logging.ERROR)
     return cluster, Client(cluster)

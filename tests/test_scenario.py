@@ -138,3 +138,27 @@ def test_behaviour_parameters_can_be_overridden(july, key, value):
 def test_an_out_of_range_behaviour_parameter_is_refused(july):
     with pytest.raises(ScenarioError, match=r"rules.movement.zone_of_control_min_neighbours: must be at most 6"):
         july.with_overrides({"rules.movement.zone_of_control_min_neighbours": 7})
+
+
+def _tree(value):
+    """Located data as plain tuples, with where each mapping, key, list and item was given."""
+    if isinstance(value, dict):
+        return ("map", getattr(value, "where", None),
+                [(k, getattr(value, "key_where", {}).get(k), _tree(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", getattr(value, "where", None), list(getattr(value, "item_where", [])),
+                [_tree(v) for v in value])
+    return value
+
+
+def test_overrides_copy_what_they_change_and_leave_their_data_alone():
+    data = read_scenario_data(JULY)  # a sweep overrides one reading of the file for every point
+    before, strength = _tree(data), data["isis"]["units"][0]["strength"]
+    one = apply_overrides(data, {"sdf.manpower": 1, "isis.units.0.strength": 2, "rules.combat.substeps": 3})
+    two = apply_overrides(data, {"isis.units.0.strength": 5, "rules.combat": {"substeps": 4}})
+    assert _tree(data) == before and data["isis"]["units"][0]["strength"] == strength
+    assert one["isis"]["units"][0]["strength"] == 2 and two["isis"]["units"][0]["strength"] == 5
+    assert one["rules"]["combat"]["substeps"] == 3 and two["rules"]["combat"] == {"substeps": 4}
+    assert locate(one, ("sdf", "manpower")).override and not locate(one, ("saa", "manpower")).override
+    changes = {"sdf.manpower": 40000, "isis.units.0.strength": 800}
+    assert check_scenario(apply_overrides(data, changes), source=str(JULY)) == load_scenario(JULY, changes)

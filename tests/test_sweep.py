@@ -199,3 +199,52 @@ def test_every_shipped_sweep_file_plans(path):
 
     plan = plan_sweep(path)
     assert len(plan.runs) > 0
+
+
+# ---- checking points, and the local cluster --------------------------------------------------
+
+
+def test_each_point_is_checked_as_load_scenario_checks_it(tmp_path):
+    from simulation.scenario import load_scenario
+
+    path = sweep_file(tmp_path, {"sdf.manpower": {"low": 30000, "high": 50000},
+                                 "isis.units.0.strength": {"low": 500, "high": 900},
+                                 "rules.deconfliction.line": ["euphrates", NOT_DIVIDING]},
+                      design="lhs", samples=5, replicates=1)
+    plan = plan_sweep(path)
+    assert [s == load_scenario(plan.scenario_path, p) for s, p in zip(plan.scenarios, plan.points)] == [True] * 5
+
+
+def test_a_bad_point_is_named_with_load_scenarios_own_lines(tmp_path):
+    from simulation.scenario import load_scenario
+
+    grid = {"sdf.manpower": [-5, 40000], "sdf.units.0.place": ["Atlantis", "Kobani"], "name.first": ["x"]}
+    path = sweep_file(tmp_path, grid, replicates=1)
+    with pytest.raises(ScenarioError) as refused:
+        plan_sweep(path)
+    expected = []  # every point's own problems, each line once, naming the first point that has it
+    for i, values in enumerate(__import__("itertools").product(*grid.values())):
+        point = dict(zip(grid, values))
+        with pytest.raises(ScenarioError) as one:
+            load_scenario(JULY, point)
+        expected += [(line, i) for line in one.value.problems if line not in {e for e, _ in expected}]
+    assert len(refused.value.problems) == len(expected)
+    for line, (problem, first) in zip(refused.value.problems, expected):
+        assert line.startswith(f"{path}: point {first} (") and problem in line
+
+
+def test_local_workers_start_with_the_model_loaded_and_glibcs_memory_defaults(monkeypatch):
+    from analysis.sweep_runner import local_cluster
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    cluster, client = local_cluster(1)
+    try:
+        state = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"),
+                                    "simulation.model" in sys.modules,
+                                    __import__("dask").config.get("distributed.worker.profile.enabled")))
+        assert list(state.values()) == [(None, "1", True, False)]  # Dask's thread limits stay
+        assert cluster.scheduler.http_server.port != 8787  # no dashboard, no fixed port
+        assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # nor set here by the nanny
+    finally:
+        client.close()
+        cluster.close()

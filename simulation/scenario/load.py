@@ -15,15 +15,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.scenario.checks import scenario_problems
+from simulation.scenario.files import SCENARIO_DIR, read_scenario, scenario_file, shipped_name, shipped_scenarios
 from simulation.scenario.messages import schema_problems
 from simulation.scenario.overrides import apply_overrides
 from simulation.scenario.problems import problem_at, raise_problems
 from simulation.scenario.schema import ScenarioFields
-from simulation.scenario.yaml_reader import read_scenario_data
 
-# The scenarios shipped with the project (beside the package in a clone or an
-# editable install).
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+__all__ = ["SCENARIO_DIR", "WITH_OVERRIDES", "Scenario", "check_scenario", "load_scenario", "scenario_file",
+           "scenario_json_schema", "shipped_name", "shipped_scenarios"]
+
 WITH_OVERRIDES = "with_overrides"  # how problems from Scenario.with_overrides are located
 
 
@@ -67,12 +67,8 @@ def load_scenario(scenario: str | Path, overrides: dict[str, Any] | None = None)
             schema, then the checks against the map), one line each
             (``FILE:LINE: key: what was expected``).
     """
-    path = scenario_file(scenario)
-    source = scenario if path == Path(scenario) else path  # a file is named as the user gave it
-    data = read_scenario_data(source)
-    if overrides:
-        data = apply_overrides(data, overrides)
-    return check_scenario(data, source=str(source))
+    data, source = read_scenario(scenario, overrides)
+    return check_scenario(data, source=source)
 
 
 def check_scenario(data: dict, source: str = "<scenario>") -> Scenario:
@@ -92,29 +88,6 @@ def check_scenario(data: dict, source: str = "<scenario>") -> Scenario:
         raise  # not reached: there is always at least one problem
     raise_problems([problem_at(data, key, message, source) for key, message in scenario_problems(scenario)])
     return scenario
-
-
-def scenario_file(name: str | Path) -> Path:
-    """A scenario's file: the path itself if it exists, else the shipped scenario of that name."""
-    path = Path(name)
-    if path.exists() or path.suffix:
-        return path
-    shipped = SCENARIO_DIR / f"{name}.yaml"
-    return shipped if shipped.is_file() else path
-
-
-def shipped_scenarios() -> list[str]:
-    """Names of the shipped scenarios and variants, e.g. ``"variants/no_russian_air"``."""
-    files = sorted(SCENARIO_DIR.glob("*.yaml")) + sorted((SCENARIO_DIR / "variants").glob("*.yaml"))
-    return [shipped_name(f) for f in files]
-
-
-def shipped_name(path: str | Path) -> str | None:
-    """The name :func:`load_scenario` knows a shipped scenario file by, or None for any other file."""
-    resolved = Path(path).resolve()
-    if resolved.suffix == ".yaml" and resolved.is_relative_to(SCENARIO_DIR):
-        return resolved.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
-    return None
 
 
 def scenario_json_schema() -> dict:

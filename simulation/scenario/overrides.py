@@ -31,7 +31,17 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = OVERRID
     Raises:
         ScenarioError: every key that does not lead into the data, one line each.
     """
-    data = _located(data, getattr(data, "where", None) or Where("<scenario>"))
+    top = getattr(data, "where", None) or Where("<scenario>")
+    if isinstance(data, YamlMap):
+        # Located data (read from YAML, or made by this function: located throughout) is
+        # copied only along the overridden keys, the rest shared with the input, unchanged
+        # (a sweep overrides one scenario for each of its many points). Plain data is
+        # located and copied whole.
+        data = _copy_node(data, top)
+        copied = {id(data)}
+    else:
+        data = _located(data, top)
+        copied = None
     where = Where(source, None, True)
     problems = []
     for key, value in overrides.items():
@@ -53,9 +63,27 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = OVERRID
                 message = f"'{here}' {what}" if part else "expected a dotted key such as sdf.manpower"
                 problems.append(Problem(where, str(key), message))
                 break
-            node = node[part]
+            child = node[part]
+            if copied is not None and not last and isinstance(child, (dict, list)) and id(child) not in copied:
+                # shared with the input: copied before anything inside it changes
+                located = isinstance(child, (YamlMap, YamlList))
+                node[part] = child = _copy_node(child, top) if located else _located(child, top)
+                copied.add(id(child))
+            node = child
     raise_problems(problems)
     return data
+
+
+def _copy_node(node, where: Where):
+    """A copy of one located mapping or list (its items shared), as :func:`_located` would locate it."""
+    if isinstance(node, YamlMap):
+        out = YamlMap(node, where=node.where or where)
+        out.key_where = {key: node.key_where.get(key, where) for key in node}
+        out.duplicates = list(node.duplicates)
+        return out
+    out = YamlList(node, where=node.where or where)
+    out.item_where = list(node.item_where) or [where] * len(node)
+    return out
 
 
 def _located(value, where: Where):

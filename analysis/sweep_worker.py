@@ -1,0 +1,20 @@
+"""What a local sweep worker loads as it starts (a Dask worker preload), before its first run.
+
+The model's modules (Mesa, the rules and their compiled kernels, the agents) and the
+Parquet writer (pandas, pyarrow) are imported once per worker process, while the
+cluster starts and the main process is still checking the sweep's points, rather
+than inside the first run each worker is given. Each worker builds the theatre of
+the sweep's cell size once, on its first run (``simulation.theatre.theatre_map`` is
+cached per process). Each finished model is let go: Mesa 3.3's per-model agent
+counters are made weak on import of the model
+(``simulation.mesa_compat.release_finished_models``) and each run's grid is released
+after it (``analysis.sweep_results.release_grid``), so a worker's memory stays flat
+however many runs it does.
+"""
+
+from __future__ import annotations
+
+import pandas  # noqa: F401  (a run's table)
+import pyarrow.parquet  # noqa: F401  (its file)
+
+import simulation.model  # noqa: F401  (the model, its agents and rules)

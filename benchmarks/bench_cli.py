@@ -1,0 +1,139 @@
+"""Command-line speed: start-up, one-line errors, validate, and a whole run with its breakdown.
+
+    python benchmarks/bench_cli.py [--repeats 5] [--run-repeats 3] [--cell-km 10]
+
+Prints the wall time (best of ``--repeats``, each a fresh ``python run.py ...``
+process, as a user types it) of:
+
+- ``run.py --help``;
+- two one-line errors: a missing scenario file, and a bad ``--seed``;
+- ``run.py validate`` of the July 2017 scenario;
+- a whole ``run.py run`` of the July scenario (seed 1, to its end date) with every
+  table and both plots, into a temporary folder.
+
+Then the breakdown of that run, measured inside one fresh process that takes the
+steps ``run.py run`` takes (best of ``--run-repeats`` processes, per step): importing
+what checking a scenario needs, checking it, importing the model, building it,
+running it, importing and writing the tables (CSV, GeoJSON), and importing matplotlib
+and drawing the two plots. Targets (issue "Ten times faster"): at most 0.4 s for
+``--help`` and each one-line error, at most 1.5 s for the whole run at 10 km.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JULY = ROOT / "scenarios" / "2017-07-04_raqqa.yaml"
+
+# One run, step by step as command_run takes them; prints its timings as JSON.
+BREAKDOWN = r"""
+import json, sys, time
+from pathlib import Path
+times, t = {}, time.perf_counter()
+
+def lap(name):
+    global t
+    now = time.perf_counter()
+    times[name] = now - t
+    t = now
+
+path, out, cell_km = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+sys.path.insert(0, sys.argv[4])
+from simulation.scenario import read_scenario
+lap("import scenario reader (yaml)")
+data, source = read_scenario(path)
+lap("read scenario")
+from simulation.scenario import check_scenario  # pydantic, the schema, the map checks
+lap("import schema and map checks")
+scenario = check_scenario(data, source=source)
+lap("check scenario")
+from simulation import ConflictModel
+lap("import model (mesa, pandas, rules)")
+model = ConflictModel(scenario, seed=1, cell_km=cell_km)
+lap("build model")
+model.run()
+lap("run model")
+from simulation.export import control_geojson, write_csv, write_json
+lap("import export")
+out.mkdir(parents=True, exist_ok=True)
+write_csv(model.daily, out / "daily.csv")
+write_csv(model.daily_by_governorate, out / "daily_governorate.csv")
+write_csv(model.events, out / "events.csv")
+write_csv(model.strikes, out / "strikes.csv")
+lap("write CSV tables")
+write_json(control_geojson(model.theatre, model.control), out / "control.geojson")
+lap("write control.geojson")
+from analysis.plots import plot_control_map, plot_territory
+lap("import plots (matplotlib)")
+plot_territory(model.daily, out / "territory.png", title="x")
+lap("plot territory.png")
+plot_control_map(model.theatre, model.control, out / "map.png", title="x")
+lap("plot map.png")
+print(json.dumps(times))
+"""
+
+
+def wall(args: list[str], repeats: int, expect: int | None = None, cwd: Path = ROOT) -> float:
+    """Best wall time (s) of ``python run.py ARGS`` over ``repeats`` fresh processes."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - start)
+        if expect is not None and done.returncode != expect:
+            raise SystemExit(f"run.py {' '.join(args)}: exit {done.returncode}, expected {expect}: "
+                             f"{done.stderr.strip()[-500:]}")
+    return best
+
+
+def breakdown(repeats: int, cell_km: float) -> dict[str, float]:
+    """Best time (s) of each step of a run, each measured in a fresh process."""
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run([sys.executable, "-c", BREAKDOWN, str(JULY), str(Path(tmp) / "out"), str(cell_km),
+                                   str(ROOT)], cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"breakdown failed: {done.stderr.strip()[-800:]}")
+        for name, seconds in json.loads(done.stdout.strip().splitlines()[-1]).items():
+            best[name] = min(best.get(name, float("inf")), seconds)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="processes per command (best is reported)")
+    parser.add_argument("--run-repeats", type=int, default=3, help="processes for the whole run and its breakdown")
+    parser.add_argument("--cell-km", type=float, default=10.0, help="cell size of the whole run (default 10)")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; best of {args.repeats} (whole run: {args.run_repeats}) fresh processes")
+    print(f"{'command':<58} {'wall_s':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [
+            ("run.py --help", ["--help"], 0, args.repeats),
+            ("run.py run missing.yaml (missing file)", ["run", "missing.yaml", "--out", f"{tmp}/e1"], 2, args.repeats),
+            ("run.py run JULY --seed -1 (bad argument)", ["run", str(JULY), "--seed", "-1", "--out", f"{tmp}/e2"], 2,
+             args.repeats),
+            ("run.py validate JULY", ["validate", str(JULY)], 0, args.repeats),
+            (f"run.py run JULY --cell-km {args.cell_km:g} (180 days, tables and plots)",
+             ["run", str(JULY), "--cell-km", str(args.cell_km), "--out", f"{tmp}/run"], 0, args.run_repeats),
+        ]
+        for label, argv, code, repeats in rows:
+            print(f"{label:<58} {wall(argv, repeats, code, cwd=Path(tmp)):7.3f}", flush=True)
+    print(f"\nbreakdown of the run, in one fresh process (best of {args.run_repeats} per step)")
+    steps = breakdown(args.run_repeats, args.cell_km)
+    for name, seconds in steps.items():
+        print(f"  {name:<56} {seconds:7.3f}")
+    print(f"  {'sum of the steps':<56} {sum(steps.values()):7.3f}")
+
+
+if __name__ == "__main__":
+    main()
