@@ -193,6 +193,23 @@ def milestone_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- the report ----------------------------------------------------------------------
+@contextlib.contextmanager
+def report_folder(out: Path, names):
+    """A scratch folder for a report's files, moved into ``out`` when the block succeeds.
+
+    The folder is made on entry, so an ``out`` that cannot be written is refused, as a
+    CalibrationError in one line, before any run.
+    """
+    if out.exists() and not out.is_dir():
+        raise CalibrationError(f"--out {out}: exists and is not a folder")
+    with contextlib.ExitStack() as stack:
+        try:
+            tmp = stack.enter_context(written_together(out, names))
+        except OSError as exc:
+            raise CalibrationError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+        yield tmp
+
+
 def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int | None = None,
                              cell_km: float | None = None, first_seed: int = 1) -> CalibrationResult:
     """Run the seeds and write the calibration report into ``out``, all files or none.
@@ -215,14 +232,7 @@ def write_calibration_report(scenario_path, seeds: int, out: Path, workers: int 
     seed_list = check_request(seeds, workers, first_seed)
     scenario = load_scenario(scenario_path)
     cell = float(cell_km or scenario.cell_km)
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise CalibrationError(f"--out {out}: exists and is not a folder")
-    with contextlib.ExitStack() as stack:
-        try:  # the scratch folder is made before any run, so a bad path fails at once
-            tmp = stack.enter_context(written_together(out, OUTPUT_FILES))
-        except OSError as exc:
-            raise CalibrationError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    with report_folder(Path(out), OUTPUT_FILES) as tmp:
         later, notes = later_scenarios(scenario_path, scenario, cell)
         results = simulate(scenario, seed_list, cell, [s.start for s in later], workers)
         runs = runs_frame(results, scenario)

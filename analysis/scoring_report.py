@@ -9,7 +9,6 @@ record's date, coloured by training or test).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from analysis import scoring, scoring_runs
-from analysis.calibration import CalibrationError, check_request
+from analysis.calibration import CalibrationError, check_request, report_folder
 from analysis.consistency import control_agreement, later_scenarios
 from analysis.record import RECORD_FILE, load_record
-from simulation.export import write_csv, written_together
+from simulation.export import write_csv
 from simulation.records import CITY_RING_KM
 from simulation.scenario import Scenario, load_scenario
 from simulation.setup import initial_control
@@ -75,9 +74,9 @@ def map_skill_frame(scenario: Scenario, cell_km: float, later, runs) -> pd.DataF
 
 
 def score_scenario(scenario_path, seeds: list[int], cell_km: float | None = None, workers: int | None = None,
-                   record_path=RECORD_FILE) -> ScoreResult:
-    """Run and score the seeds of a scenario against the record."""
-    scenario = load_scenario(scenario_path)
+                   record_path=RECORD_FILE, scenario: Scenario | None = None) -> ScoreResult:
+    """Run and score the seeds of a scenario against the record (``scenario``: the file's, if already loaded)."""
+    scenario = scenario or load_scenario(scenario_path)
     cell = float(cell_km or scenario.cell_km)
     record = load_record(record_path)
     later, notes = later_scenarios(scenario_path, scenario, cell)
@@ -98,16 +97,9 @@ def write_score_report(scenario_path, seeds: int, out: Path, workers: int | None
         ScenarioError: the scenario does not load.
     """
     seed_list = check_request(seeds, workers, first_seed)
-    load_scenario(scenario_path)  # refuses a bad scenario before the output folder is touched
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ScoreError(f"--out {out}: exists and is not a folder")
-    with contextlib.ExitStack() as stack:
-        try:  # the scratch folder is made before any run, so a bad path fails at once
-            tmp = stack.enter_context(written_together(out, OUTPUT_FILES))
-        except OSError as exc:
-            raise ScoreError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-        result = score_scenario(scenario_path, seed_list, cell_km, workers)
+    scenario = load_scenario(scenario_path)  # refuses a bad scenario before the output folder is touched
+    with report_folder(Path(out), OUTPUT_FILES) as tmp:
+        result = score_scenario(scenario_path, seed_list, cell_km, workers, scenario=scenario)
         write_csv(result.events, tmp / "events.csv")
         write_csv(result.quantities, tmp / "quantities.csv")
         write_csv(result.skill, tmp / "map_skill.csv")
