@@ -4,7 +4,9 @@
     python run.py run SCENARIO [--seed N] [--out DIR] [--cell-km K] [--days N] [--set KEY=VALUE ...]
     python run.py validate SCENARIO [SCENARIO ...] [--set KEY=VALUE ...]
     python run.py schema               # the scenario format as JSON Schema, for editors
-    python run.py calibrate SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
+    python run.py calibrate SCENARIO [--out DIR] [--population N] [--generations G] [--max-simulations M]
+                            [--min-epsilon DAYS] [--cell-km K] [--workers W | --scheduler ADDRESS] [--resume]
+                            [--parameters FILE] [--seed S]
     python run.py score SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
     python run.py sweep FILE --out DIR [--workers N] [--scheduler ADDRESS] [--resume]
     python run.py report DIR           # a sweep's report, from its results on disk, into DIR/_report/
@@ -63,6 +65,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
 def _cell_km(text: str) -> float:
     try:
         value = float(text)
@@ -108,15 +120,35 @@ def build_parser() -> argparse.ArgumentParser:
                              metavar="KEY=VALUE", help="set a dotted scenario key, value read as YAML "
                                                        "(e.g. sdf.manpower=30000); repeatable")
     sub.add_parser("schema", help="print the scenario format as JSON Schema")
-    calibrate = sub.add_parser("calibrate", help="run many seeds and compare the milestones with the 2017 record")
+    calibrate = sub.add_parser(
+        "calibrate", help="fit the free parameters to the record's training events by ABC-SMC (pyabc, on Dask)",
+        description="Fit the parameters of analysis/inference/parameters.yaml (or --parameters) to the training "
+                    "events of analysis/record/record_2017.yaml by ABC-SMC, and write the posterior, its "
+                    "marginals and a report into --out. Exit codes: 0 done; 2 a mistake in the command or the "
+                    "parameter table, nothing run; 130 interrupted (finished generations kept; go on with --resume).")
     calibrate.add_argument("scenario", type=Path, help="scenario YAML file, or a shipped scenario's name")
-    calibrate.add_argument("--seeds", type=_positive_int, default=20, help="seeds to run (default 20)")
-    calibrate.add_argument("--first-seed", type=_non_negative_int, default=1, help="first seed (default 1)")
-    calibrate.add_argument("--out", type=Path, default=Path("calibration"),
-                           help="output folder (default calibration/)")
-    calibrate.add_argument("--workers", type=_positive_int, default=None,
-                           help="processes to run seeds in (default: one per CPU)")
-    calibrate.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
+    calibrate.add_argument("--out", type=Path, default=Path("calibration"), metavar="DIR",
+                           help="output folder (default calibration/): the report, and the fit's database")
+    calibrate.add_argument("--population", type=_positive_int, default=None, metavar="N",
+                           help="particles per generation (default 200; on --resume, the fit's)")
+    calibrate.add_argument("--generations", type=_positive_int, default=8, metavar="G",
+                           help="generations in all, counting those a resumed fit has done (default 8)")
+    calibrate.add_argument("--max-simulations", type=_positive_int, default=None, metavar="M",
+                           help="stop after the generation that takes the simulations in all past this")
+    calibrate.add_argument("--min-epsilon", type=_non_negative_float, default=0.0, metavar="DAYS",
+                           help="stop after the first generation with epsilon (mean days off) at or below this")
+    calibrate.add_argument("--cell-km", type=_cell_km, default=None, metavar="K",
+                           help="hex cell size in km (default: the scenario's; on --resume, the fit's)")
+    calibrate.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+                           help="local Dask worker processes (default: one per CPU; 1: in this process)")
+    calibrate.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a local cluster")
+    calibrate.add_argument("--resume", action="store_true", help="go on with the fit in --out")
+    calibrate.add_argument("--parameters", type=Path, default=None, metavar="FILE",
+                           help="the free parameters and their priors (default analysis/inference/parameters.yaml;"
+                                " on --resume, the fit's)")
+    calibrate.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                           help="the fit's seed, from which each simulation's derives (default 1)")
     score = sub.add_parser("score", help="run many seeds and score them against the sourced record of 2017",
                            description="Score a scenario's runs against every dated event and quantity of "
                                        "analysis/record/record_2017.yaml: median and error, the 10-90%% band, "
@@ -295,19 +327,30 @@ def command_schema(args) -> int:
 
 
 def command_calibrate(args) -> int:
-    """Run the seeds and write the calibration report (tables, Markdown, plot) to ``args.out``."""
-    from analysis.calibration import CalibrationError, write_calibration_report
-    from simulation.scenario import load_scenario
+    """Fit the free parameters by ABC-SMC and write the posterior and its report to ``args.out``."""
+    from analysis.inference.fit import FitError, ParameterError, prepare_fit, run_fit
+    from analysis.report_files import ReportError
 
-    load_scenario(args.scenario)  # refuses a bad scenario before anything runs
-    try:
-        result = write_calibration_report(args.scenario, args.seeds, args.out, workers=args.workers,
-                                          cell_km=args.cell_km, first_seed=args.first_seed)
-    except CalibrationError as exc:
+    if args.scheduler and args.workers:
+        raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")
+    try:  # every check before anything runs or is written
+        request = prepare_fit(args.scenario, args.out, resume=args.resume, parameters=args.parameters,
+                              population=args.population, generations=args.generations,
+                              max_simulations=args.max_simulations, min_epsilon=args.min_epsilon,
+                              cell_km=args.cell_km, seed=args.seed)
+        outcome = run_fit(request, workers=args.workers, scheduler=args.scheduler)
+    except (FitError, ParameterError, ReportError) as exc:
         raise UsageError(str(exc)) from None
-    met = sum(result.targets.values())
-    print(f"{result.scenario.name}: {args.seeds} seeds -> {args.out}/calibration.md "
-          f"({met} of {len(result.targets)} calibration targets met)")
+    if outcome.interrupted:
+        limits = "".join(f" {option} {value:g}" for option, value, default in (
+            ("--generations", args.generations, 8), ("--max-simulations", args.max_simulations, None),
+            ("--min-epsilon", args.min_epsilon, 0.0)) if value != default)
+        print(f"run.py: interrupted: {outcome.generations} generations kept in {args.out}/fit.db; go on with: "
+              f"python run.py calibrate {args.scenario} --out {args.out} --resume{limits}", file=sys.stderr)
+        return 130
+    epsilon = "inf (the prior)" if outcome.epsilon == float("inf") else f"{outcome.epsilon:.1f} days"
+    print(f"{request.scenario.name}: {outcome.generations} generations, {outcome.simulations} simulations, "
+          f"epsilon {epsilon} ({outcome.stopped}) -> {args.out}/fit.md")
     return 0
 
 

@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from simulation import ConflictModel, Faction
 from simulation.scenario import Scenario, load_scenario, scenario_file
-
-QUANTILES = (0.1, 0.5, 0.9)
 
 
 @dataclass(frozen=True)
@@ -77,29 +74,3 @@ def later_scenarios(scenario_path, scenario: Scenario, cell_km: float) -> tuple[
             continue
         found.append(LaterScenario(path, other.name, other.start, model.control[model.theatre.in_theatre].copy()))
     return found, notes
-
-
-def consistency_frame(results: list, later: list[LaterScenario]) -> pd.DataFrame:
-    """Per later scenario and faction (``all`` first): cells, and agreement over seeds.
-
-    Args:
-        results: the runs, each with ``maps`` (start date to theatre map), as
-            :class:`analysis.calibration.RunResult`.
-        later: the later scenarios (:func:`later_scenarios`).
-
-    Returns:
-        Columns ``scenario, date, faction, cells, runs, median, p10, p90``: the later
-        scenario's cells held by the faction (all theatre cells for ``all``), the runs
-        measured, and the agreement's median and 10-90% range (0-1).
-    """
-    rows = []
-    for s in later:
-        per_seed = pd.DataFrame([control_agreement(r.maps[s.start], s.control) for r in results])
-        for faction in per_seed.columns:
-            cells = len(s.control) if faction == "all" else int((s.control == Faction[faction]).sum())
-            values = per_seed[faction].dropna().to_numpy()
-            q = np.quantile(values, QUANTILES) if len(values) else [np.nan] * 3
-            rows.append({"scenario": s.path.name, "date": s.start.isoformat(), "faction": faction, "cells": cells,
-                         "runs": len(values), "median": q[1], "p10": q[0], "p90": q[2]})
-    columns = ["scenario", "date", "faction", "cells", "runs", "median", "p10", "p90"]
-    return pd.DataFrame(rows, columns=columns).round({"median": 4, "p10": 4, "p90": 4})

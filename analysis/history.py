@@ -2,9 +2,7 @@
 
 Milestone dates are read from a run's tables alone (its event log and its daily
 figures per governorate), so they work the same on one model in memory, on a run's
-CSV files and on a sweep's Parquet files (:func:`sweep_milestones`). Whether a
-milestone was already reached when a scenario starts is read from the model at step 0
-(:func:`reached_at_start`): the event log only records what changes.
+CSV files and on a sweep's Parquet files (:func:`sweep_milestones`).
 """
 
 from __future__ import annotations
@@ -16,13 +14,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.sweep_results import RUN_COLUMNS, TABLE_COLUMNS
-from simulation.factions import Faction
 
 SHARE_DATE = dt.date(2017, 11, 3)
-# A run's outcome for a milestone that has no date of its own in the run.
-BEFORE_START = "before start"  # reached before the scenario's first day
-NEVER = "never"  # not reached by the end date, or reached and then undone
-NOT_APPLICABLE = "n/a"  # a share whose date lies outside the run
 
 
 @dataclass(frozen=True)
@@ -120,97 +113,6 @@ def run_milestones(events: pd.DataFrame, by_governorate: pd.DataFrame) -> dict[s
             out[m.key] = isis_share(by_governorate, m.place, SHARE_DATE)
         else:
             out[m.key] = milestone_date(events, m)
-    return out
-
-
-def days_from_record(value, milestone: Milestone) -> float:
-    """Days a run's milestone date lies after (+) or before (-) the historical date."""
-    if pd.isna(value):
-        return np.nan
-    return float((pd.Timestamp(value) - pd.Timestamp(milestone.historical)).days)
-
-
-def reached_at_start(model) -> dict[str, bool]:
-    """Which dated milestones a model's state shows already reached (call it at step 0).
-
-    ``falls``: someone other than ISIS holds the place's cell. ``cleared``: ISIS holds
-    no ground within ``records.CITY_RING_KM`` of the city. ``siege_broken``: the SAA
-    holds the place and it is linked to the SAA's supply sources.
-
-    Args:
-        model: a :class:`~simulation.model.ConflictModel`, normally just built.
-
-    Returns:
-        Milestone key to True/False, for every dated milestone of :data:`RECORD`.
-    """
-    tmap, control = model.theatre, model.control
-    names, rings = model.city_rings
-    out: dict[str, bool] = {}
-    for m in RECORD:
-        if m.kind == "share":
-            continue
-        k = tmap.place_cell[m.place]
-        if m.kind == "falls":
-            out[m.key] = bool(control[k] != Faction.ISIS)
-        elif m.kind == "cleared":
-            out[m.key] = not bool((rings[names.index(m.place)] & (control == Faction.ISIS)).any())
-        else:
-            out[m.key] = bool(control[k] == Faction.SAA and model.supplied_at(Faction.SAA, k))
-    return out
-
-
-def milestone_undone(events: pd.DataFrame, milestone: Milestone) -> bool:
-    """Whether a run ends with the milestone reversed: ISIS back in the place or round the city.
-
-    Events must be in step order. A broken siege is never undone: the milestone is
-    the first relief.
-    """
-    ev = events[events.place == milestone.place]
-    if milestone.kind == "falls":
-        caps = ev[ev.event == "captured"]
-        return bool(len(caps) and caps.iloc[-1].faction == "ISIS")
-    if milestone.kind == "cleared":
-        ev = ev[ev.event.isin(["city_cleared", "isis_returns"])]
-        return bool(len(ev) and ev.iloc[-1].event == "isis_returns")
-    return False
-
-
-def run_outcomes(events: pd.DataFrame, by_governorate: pd.DataFrame, at_start: dict[str, bool],
-                 start: dt.date, end: dt.date) -> dict[str, object]:
-    """Every milestone of one run, with what happened before the run and outside it.
-
-    A dated milestone is its date in the run if it has one (a siege broken at the
-    start is :data:`BEFORE_START` whatever follows); else :data:`BEFORE_START`
-    if the initial state shows it reached (``at_start``, from :func:`reached_at_start`)
-    or the record dates it before ``start``, and the run did not undo it; else
-    :data:`NEVER`. The 3 November share is :data:`NOT_APPLICABLE` when that day lies
-    outside ``start``..``end``.
-
-    Args:
-        events: the run's event log (``model.events`` or its CSV).
-        by_governorate: the run's daily figures per governorate.
-        at_start: milestone key to whether it was reached at step 0.
-        start: the scenario's first day.
-        end: the scenario's last day.
-
-    Returns:
-        Milestone key to a Timestamp, a share (0-1), or one of the three labels.
-    """
-    dated = run_milestones(events, by_governorate)
-    events = in_step_order(events)
-    out: dict[str, object] = {}
-    for m in RECORD:
-        value = dated[m.key]
-        if m.kind == "share":
-            out[m.key] = value if start <= SHARE_DATE <= end and not pd.isna(value) else NOT_APPLICABLE
-        elif m.kind == "siege_broken" and at_start.get(m.key, False):
-            out[m.key] = BEFORE_START  # the first relief came before the run
-        elif not pd.isna(value):
-            out[m.key] = pd.Timestamp(value)
-        elif (at_start.get(m.key, False) or m.historical < start) and not milestone_undone(events, m):
-            out[m.key] = BEFORE_START
-        else:
-            out[m.key] = NEVER
     return out
 
 

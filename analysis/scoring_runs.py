@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import scoring
 from analysis.record import RecordEvent
+from analysis.sweep_results import release_grid
 from simulation import ConflictModel
 from simulation.scenario import Scenario
 
@@ -34,8 +35,12 @@ class ObservedRun:
 
 
 def observe_run(scenario: Scenario, seed: int, cell_km: float, record: tuple[RecordEvent, ...],
-                map_dates: tuple[dt.date, ...] = ()) -> ObservedRun:
-    """Run one seed to the scenario's end and observe it (a top-level function, for worker processes)."""
+                map_dates: tuple[dt.date, ...] = (), ranks: dict[str, int] | None = None) -> ObservedRun:
+    """Run one seed to the scenario's end and observe it (a top-level function, for worker processes).
+
+    ``record`` may be part of the record (a fit's training events) when ``ranks``
+    gives each event's occurrence counted over the whole (:func:`analysis.scoring.event_ranks`).
+    """
     model = ConflictModel(scenario, seed=seed, cell_km=cell_km)
     inside = model.theatre.in_theatre
     due: dict[dt.date, list[RecordEvent]] = {}
@@ -51,7 +56,8 @@ def observe_run(scenario: Scenario, seed: int, cell_km: float, record: tuple[Rec
         if model.steps >= scenario.days:
             break
         model.step()
-    days = scoring.run_days(model.events, record, scenario.start, scenario.end)
+    days = scoring.run_days(model.events, record, scenario.start, scenario.end, ranks)
+    release_grid(model)  # a worker observes thousands of runs in a fit: its memory stays flat
     return ObservedRun(seed, days, quantities, maps)
 
 

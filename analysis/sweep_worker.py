@@ -9,12 +9,19 @@ cached per process). Each finished model is let go: Mesa 3.3's per-model agent
 counters are made weak on import of the model
 (``simulation.mesa_compat.release_finished_models``) and each run's grid is released
 after it (``analysis.sweep_results.release_grid``), so a worker's memory stays flat
-however many runs it does.
+however many runs it does. A worker ignores Ctrl-C (SIGINT): the main process handles it.
 """
 
 from __future__ import annotations
+
+import signal
 
 import pandas  # noqa: F401  (a run's table)
 import pyarrow.parquet  # noqa: F401  (its file)
 
 import simulation.model  # noqa: F401  (the model, its agents and rules)
+
+# Ctrl-C is the main process's to handle: it reaches every process of the terminal's
+# group, and a worker that took it would die with a traceback of its own while the
+# main process stops the run and closes the cluster (which stops this worker).
+signal.signal(signal.SIGINT, signal.SIG_IGN)

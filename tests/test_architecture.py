@@ -36,11 +36,13 @@ LAYER_OF = {
     "simulation.records": "model", "simulation.export": "model", "simulation.faction_state": "model",
     "simulation.inspection": "model", "simulation.situation": "model", "simulation.ground_changes": "model",
     "analysis": "analysis", "analysis.*": "analysis",
+    "analysis.inference": "analysis", "analysis.inference.*": "analysis",
     "viz": "viz", "viz.*": "viz",
     "run": "entry", "app": "entry",
 }
 RULES_MUST_NOT_IMPORT = ("agents", "simulation.model", "mesa")
-IMPORTABLE = ("agents", "simulation", "simulation.rules", "simulation.scenario", "analysis", "viz")
+IMPORTABLE = ("agents", "simulation", "simulation.rules", "simulation.scenario", "analysis", "analysis.inference",
+              "viz")
 
 
 def _module_files() -> dict[str, Path]:
