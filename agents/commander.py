@@ -2,7 +2,7 @@
 
 Attackers (SAA, SDF, ISF) send units to the open objective that scores best on
 weight over distance (only the best few, for a faction that runs few operations at
-once, and none for the days it regroups after a gain), spreading them so one
+once, and none while it regroups after a gain), spreading them so one
 objective does not soak up every unit; units that are hurt or demoralised fall back
 toward their supply sources; garrisons hold and, once supplied, sortie. ISIS
 garrisons hold; its mobile units fall back on the places it most wants to keep.
@@ -47,7 +47,7 @@ class Commander(Agent):
         self.objectives = objectives
         self.source_cells = np.asarray(source_cells, dtype=np.int64)
         self.route: movement.RoutePlan | None = None
-        self.pause_until = 0  # step before which a regrouping faction launches no new attack
+        self.regrouping = False  # after a gain, until its formations are fit to attack again
         self._open: set[int] = set()
 
     @property
@@ -148,13 +148,29 @@ class Commander(Agent):
         return distances
 
     def _regroup_after_gains(self) -> None:
-        """After taking an objective, pause for the faction's regrouping days (an operational pause)."""
+        """A faction that runs few operations regroups after each objective taken, until it is fit again.
+
+        The next operation is launched on the commander's judgement of its formations:
+        once their strength-weighted morale, worn down by the losses of the last
+        operation and restored by rest and reinforcement, is back to
+        ``command.operation_ready_morale``. The pause thus lasts as long as the last
+        operation was costly (Iraqi forces paused 41 days after the nine months of
+        Mosul, three weeks after Tal Afar's eleven days).
+        """
         model = self.model
-        pause = model.spec.faction(self.faction.key).operation_pause_days
+        if model.spec.faction(self.faction.key).operations is None:
+            return
         open_now = {o.cell for o in self.objectives if model.is_hostile(self.faction, model.control[o.cell])}
-        if pause and any(model.control[c] == self.faction for c in self._open - open_now):
-            self.pause_until = model.steps + pause
+        if any(model.control[c] == self.faction for c in self._open - open_now):
+            self.regrouping = True
         self._open = open_now
+        if self.regrouping and self.readiness() >= model.rules.command.operation_ready_morale:
+            self.regrouping = False
+
+    def readiness(self) -> float:
+        """Strength-weighted morale of the faction's mobile formations (0 if it has none)."""
+        mobile = [u for u in self.units if not u.tied]
+        return combat.strength_weighted([u.morale for u in mobile], [u.strength for u in mobile]) if mobile else 0.0
 
     def _plan_offensive(self, candidates: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
@@ -184,7 +200,7 @@ class Commander(Agent):
                 unit.objective = best
                 unit.posture = Posture.ATTACK if ready and best >= 0 else Posture.HOLD
         self._wait_for_odds(sent)
-        if self.model.steps < self.pause_until:
+        if self.regrouping:
             for unit in self.units:
                 if unit.posture == Posture.ATTACK and not unit.tied:
                     unit.posture = Posture.ASSEMBLE

@@ -74,9 +74,13 @@ def counterpart_date(events: pd.DataFrame, event: RecordEvent, rank: int = 1) ->
     return pd.Timestamp(hits.iloc[rank - 1].date) if len(hits) >= rank else pd.NaT
 
 
-def run_days(events: pd.DataFrame, record, start, end) -> dict[str, float]:
-    """Per dated record event: the run's day for it (days since ``start``), NaN if never, -1 if before start."""
-    ranks = event_ranks(record)
+def run_days(events: pd.DataFrame, record, start, end, ranks: dict[str, int] | None = None) -> dict[str, float]:
+    """Per dated record event: the run's day for it (days since ``start``), NaN if never, -1 if before start.
+
+    ``ranks``: each event's occurrence (:func:`event_ranks`) counted over the whole
+    record, for a ``record`` that is only part of it (a fit's training events).
+    """
+    ranks = event_ranks(record) if ranks is None else ranks
     start, days = pd.Timestamp(start), (pd.Timestamp(end) - pd.Timestamp(start)).days
     out = {}
     for e in record:
@@ -107,10 +111,12 @@ def event_scores(days: pd.DataFrame, record, start, end) -> pd.DataFrame:
 
     Returns:
         Columns ``id, kind, place, faction, split, confidence, earliest, latest, runs,
-        never, p10, median, p90, error_days, in_band, crps_days``: dates as days since
-        ``start`` (NaN where the runs' quantile is "never"); ``error_days`` the median's
-        distance from the record's range (positive: the model is late; NaN if the
-        median is never); ``in_band`` whether the record's range meets the 10-90% band.
+        never, p10, median, p90, error_days, miss_days, in_band, crps_days``: dates as
+        days since ``start`` (NaN where the runs' quantile is "never"); ``error_days``
+        the median's distance from the record's range (positive: the model is late; NaN
+        if the median is never); ``miss_days`` its size with a "never" median counted as
+        the day after the run ends (as the CRPS counts it); ``in_band`` whether the
+        record's range meets the 10-90% band.
     """
     start = pd.Timestamp(start)
     last = (pd.Timestamp(end) - start).days
@@ -125,26 +131,31 @@ def event_scores(days: pd.DataFrame, record, start, end) -> pd.DataFrame:
         q = np.where(np.isinf(q), np.nan, q)
         median = q[1]
         error = np.nan if np.isnan(median) else max(0.0, median - late) - max(0.0, early - median)
+        miss = abs(error) if not np.isnan(error) else max(0.0, last + 1 - late)
         band_low, band_high = q[0], (np.inf if np.isnan(q[2]) else q[2])
         rows.append({
             "id": e.id, "kind": e.kind, "place": e.place, "faction": e.faction, "split": e.split,
             "confidence": e.confidence, "earliest": e.earliest.isoformat(), "latest": e.latest.isoformat(),
             "runs": len(d), "never": float(np.isnan(d).mean()), "p10": q[0], "median": median, "p90": q[2],
-            "error_days": error, "in_band": bool(not np.isnan(band_low) and band_low <= late and early <= band_high),
+            "error_days": error, "miss_days": miss, "in_band": bool(not np.isnan(band_low) and band_low <= late and early <= band_high),
             "crps_days": crps_days((early + late) / 2, d, last + 1)})
     return pd.DataFrame(rows, columns=["id", "kind", "place", "faction", "split", "confidence", "earliest",
                                        "latest", "runs", "never", "p10", "median", "p90", "error_days",
-                                       "in_band", "crps_days"])
+                                       "miss_days", "in_band", "crps_days"])
 
 
 def aggregates(scores: pd.DataFrame) -> pd.DataFrame:
     """Per split (training, test, all): events scored, median |error| (days, over events the
-    median reaches), share of events never reached by the median, share in band, mean CRPS."""
+    median reaches), mean |error| and the share within 14 days (a never median counted as
+    the day after the run ends), share of events never reached by the median, share in
+    band, mean CRPS."""
     rows = []
     for split, part in (("training", scores[scores.split == "training"]), ("test", scores[scores.split == "test"]),
                         ("all", scores)):
         rows.append({"split": split, "events": len(part),
                      "median_abs_error_days": float(part.error_days.abs().median()) if len(part) else np.nan,
+                     "mean_abs_error_days": float(part.miss_days.mean()) if len(part) else np.nan,
+                     "within_14_days": float((part.miss_days <= 14).mean()) if len(part) else np.nan,
                      "median_never": float(part["median"].isna().mean()) if len(part) else np.nan,
                      "in_band": float(part.in_band.mean()) if len(part) else np.nan,
                      "mean_crps_days": float(part.crps_days.mean()) if len(part) else np.nan})

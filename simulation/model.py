@@ -22,7 +22,8 @@ from simulation.ground_changes import GroundChanges
 from simulation.inspection import RunInspection
 from simulation.mesa_compat import control_layer, make_hex_grid, release_finished_models
 from simulation.roles import INSURGENT, LINE_PAIR, hostility_matrix, operating_areas
-from simulation.rules import combat, deconfliction, morale, movement, overstretch, reinforcement, supply
+from simulation.rules import (collapse, combat, deconfliction, morale, movement, overstretch, reinforcement, supply,
+                              urban)
 from simulation.scenario import Scenario, load_scenario
 from simulation.situation import Situation
 from simulation.theatre import Terrain, theatre_map
@@ -50,9 +51,11 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.grid = make_hex_grid(tmap, random=self.random)
         self.control = control_layer(self.grid, setup.initial_control(tmap, scenario))
         self.terrain_cost = movement.terrain_cost(tmap, rules.movement)
+        self.city_cell = urban.city_cells(tmap.place, [p.population for p in tmap.geography.places], rules.combat)
         self.zone_of_control = tmap.within(rules.movement.zone_of_control_km)
         self.insurgency_reach = tmap.within(rules.overstretch.insurgency_reach_km)
         self.contact_reach = tmap.within(tmap.cell_km * 1.01)
+        self.line_contact_reach = tmap.within(rules.deconfliction.contact_km)
         self.deconfliction = deconfliction.DeconflictionState(in_force=rules.deconfliction.enabled)
         if not rules.deconfliction.enabled:
             self.deconfliction.broken_on_step = 0
@@ -86,6 +89,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in Faction}
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
         self._place_holders = self.control[self._place_cells].copy()
+        self._insurgent_places_at_start = self._place_holders == INSURGENT
         self.city_rings = records.city_rings(tmap)
         self._insurgent_in_city = (self.city_rings[1] & (self.control == INSURGENT)).any(axis=1)
         self.trace_supply(announce=False)
@@ -159,15 +163,17 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         across = np.array([any(tmap.crosses_river[src, tmap.slot(src, cell)] for _, src in self._attacks[key])
                            for key, cell in zip(keys, cells)])
         holding = np.array([all(u.posture == Posture.HOLD for u in us) for us in d_units])
-        urban = tmap.terrain[cells] == Terrain.URBAN
+        in_town = tmap.terrain[cells] == Terrain.URBAN
         people = tmap.population[cells]
-        defence = combat.defence_factor(urban, across, holding, rules, people)
-        engaged = combat.engaged_attackers(a, d, urban, people, rules)
+        defence = combat.defence_factor(in_town, across, holding, rules, people)
+        engaged = combat.engaged_attackers(a, d, in_town, people, rules)
         engaged_after, d_after = combat.fight(engaged, d, qa, qd, defence, self.rng, rules)
         a_after = a - (engaged - engaged_after)
+        in_city = urban.edges_held(cells, np.array([f for _, f in keys]), self.control, tmap.neighbours,
+                                   self.city_cell, rules)
         for i, (cell, f) in enumerate(keys):
             self._settle_engagement(a_units[i], d_units[i], (a[i], d[i]), (a_after[i], d_after[i]),
-                                    defence[i], cell, Faction(f))
+                                    defence[i], cell, Faction(f), bool(in_city[i]))
 
     def aircraft_strike(self) -> None:
         """Each air wing flies its day's strikes."""
@@ -219,32 +225,37 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
 
     def count_garrisons(self) -> None:
         """Garrison need, manoeuvre force and overstretch; reinforce or drain units; morale."""
+        near_insurgent = self.near_insurgent()
         for faction in Faction:
             spec = self.spec.faction(faction.key)
             if self.steps > 0:
                 self.manpower[faction] += spec.recruits_per_day
             held = self.control == faction
-            need = overstretch.garrison_total(self.garrison_need[faction], held, self.presence(faction, False))
+            cell_need = self.garrison_need[faction]
+            if faction != INSURGENT:
+                cell_need = overstretch.front_need(cell_need, near_insurgent, self.rules.overstretch)
+            need = overstretch.garrison_total(cell_need, held, self.presence(faction, False))
             self.garrison_total[faction] = need
-            ratio = overstretch.overstretch_ratio(need, self.manpower[faction], spec.fixed_commitment)
+            in_formations = sum(u.strength for u in self.units_of(faction))
+            ratio = overstretch.overstretch_ratio(need, in_formations, self.manpower[faction], spec.fixed_commitment)
             self.overstretch[faction] = ratio
             self.manoeuvre[faction] = max(0.0, self.manpower[faction] - spec.fixed_commitment - need)
             if self.steps > 0:
                 self._reinforce_and_rally(faction)
 
     def roll_incidents(self) -> None:
-        """Units of the two sides the line keeps apart risk incidents when in contact; enough break it."""
+        """The two sides the line keeps apart risk incidents along their active front; enough break it."""
         if not self.deconfliction.in_force:
             return
-        west, east = (self.units_of(f) for f in LINE_PAIR)
-        if not west or not east:
-            return
-        wk = np.array([u.k for u in west])
-        pairs = np.argwhere(self.theatre.distance_km(wk, [u.k for u in east]) <= self.rules.deconfliction.contact_km)
-        n = deconfliction.roll_incidents(len(pairs), self.rules.deconfliction.incident_rate, self.rng)
-        for i, _ in pairs[self.rng.choice(len(pairs), size=n, replace=False)] if n else []:
+        rules, (west, east) = self.rules.deconfliction, LINE_PAIR
+        front = np.flatnonzero(deconfliction.active_front(self.control, int(west), int(east), self.contact_reach,
+                                                          self.line_contact_reach, self.presence(west),
+                                                          self.presence(east)))
+        # One front cell is about a cell's width of front: the rate is per km, so per cell it scales with the cell.
+        n = deconfliction.roll_incidents(front.size, rules.incident_rate * self.theatre.cell_km, self.rng)
+        for k in self.rng.choice(front, size=n, replace=False) if n else []:
             self.deconfliction.incidents += 1
-            self.log_event("incident", np.array([wk[i]]), LINE_PAIR[0], "SAA-SDF incident across the line")
+            self.log_event("incident", np.array([k]), west, "SAA-SDF incident across the line")
         if self.deconfliction.incidents >= self.rules.deconfliction.breakdown_incidents:
             self.deconfliction.in_force = False
             self.deconfliction.broken_on_step = self.steps
@@ -268,8 +279,13 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self._insurgent_in_city = records.note_cities_cleared(self, self._insurgent_in_city)
         records.record_day(self)
 
-    def _settle_engagement(self, attackers, defenders, before, after, defence, cell, faction) -> None:
-        """Share a fight's losses among its units, log it, and let a broken defence give way."""
+    def _settle_engagement(self, attackers, defenders, before, after, defence, cell, faction,
+                           city_contested: bool = False) -> None:
+        """Share a fight's losses among its units, log it, and let a broken defence give way.
+
+        In a city whose edges the attacker holds, the defence gives way only when its
+        morale is gone (:mod:`simulation.rules.urban`), not when outnumbered.
+        """
         rules = self.rules
         for side, was, now in ((attackers, before[0], after[0]), (defenders, before[1], after[1])):
             losses, hit = combat.shared_losses([u.strength for u in side], was, now, rules.morale.loss_sensitivity)
@@ -278,7 +294,10 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
                 self._engaged.add(u.unique_id)
         (a0, d0), (a1, d1) = before, after
         held_morale = _weighted(defenders, "morale")
-        broke = bool(combat.defender_breaks(a1, d1, defence, held_morale, rules.combat, rules.morale.break_morale))
+        if city_contested:
+            broke = bool(urban.breaks_in_city(held_morale, rules.morale.break_morale))
+        else:
+            broke = bool(combat.defender_breaks(a1, d1, defence, held_morale, rules.combat, rules.morale.break_morale))
         self.engagement_log.append({
             "date": self.date.isoformat(), "step": self.steps, "attacker": faction.name,
             "defender": max(defenders, key=lambda u: u.strength).faction.name if defenders else "",
@@ -309,7 +328,20 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
                              [self.engaged_today(u) for u in units], self.overstretch[faction], self.rules.morale)
         for u, m in zip(units, drift):
             u.morale = float(m)
+        if faction == INSURGENT:
+            self._desert(units)
         self.remove_spent_units()
+
+    def _desert(self, units) -> None:
+        """The insurgent's fighters slip away as its towns go (:mod:`simulation.rules.collapse`)."""
+        lost = collapse.places_lost(self._insurgent_places_at_start, self.control[self._place_cells] == INSURGENT)
+        if lost <= 0:
+            return
+        gone = collapse.desertions([u.strength for u in units], [not self.is_supplied(u) for u in units], lost,
+                                   self.rules.collapse)
+        for u, n in zip(units, gone):
+            u.strength -= float(n)
+        self.manpower[INSURGENT] = max(0.0, self.manpower[INSURGENT] - float(gone.sum()))
 
 
 def _weighted(units, attr: str) -> float:

@@ -12,6 +12,8 @@ import numpy as np
 
 from agents.unit import Unit
 from simulation.factions import AirArm, Faction, Posture
+from simulation.roles import INSURGENT
+from simulation.theatre import reached_from
 from simulation.rules import combat, movement, overstretch, supply
 
 
@@ -67,6 +69,10 @@ class Situation:
             return [0.0] * len(cells)
         near = self.theatre.distance_km(cells, [u.k for u in enemies]) <= radius_km
         return [float(sum(u.strength for u, ok in zip(enemies, row) if ok)) for row in near]
+
+    def near_insurgent(self) -> np.ndarray:
+        """Bool per cell: within the insurgency's reach of ground the insurgent holds."""
+        return reached_from(self.insurgency_reach, self.control == INSURGENT)
 
     def area_held(self, faction: Faction) -> float:
         """Area held by a faction, km2."""

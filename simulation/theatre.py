@@ -144,6 +144,23 @@ class TheatreMap:
         return unproject(x, y)
 
 
+def reached_from(reach: csr_matrix, mask: np.ndarray) -> np.ndarray:
+    """Bool per cell: linked by ``reach`` (a symmetric :meth:`TheatreMap.within` matrix) to a cell in ``mask``.
+
+    The same as ``(reach @ mask) > 0``, but it reads only the rows of the cells in the
+    mask, so it costs in proportion to them rather than to the whole theatre (the
+    insurgent's shrinking ground, a short front).
+    """
+    out = np.zeros(mask.size, bool)
+    rows = np.flatnonzero(mask)
+    if rows.size:
+        starts, ends = reach.indptr[rows], reach.indptr[rows + 1]
+        lengths = ends - starts
+        take = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        out[reach.indices[take]] = True
+    return out
+
+
 @lru_cache(maxsize=32)
 def _within(tmap: TheatreMap, radius_km: float) -> csr_matrix:
     """See :meth:`TheatreMap.within`."""

@@ -72,7 +72,7 @@ def test_a_model_is_inspected_by_place_faction_and_day(run30):
     assert sdf == model.faction(Faction.SDF) == model.faction("sdf")
     assert sdf.area_km2 == pytest.approx(model.area_held(Faction.SDF))
     assert sdf.units == len(model.units_of(Faction.SDF))
-    assert sdf.overstretch == model.overstretch[Faction.SDF] and 0 < sdf.overstretch < 1
+    assert sdf.overstretch == model.overstretch[Faction.SDF] and 0 < sdf.overstretch < 2
     assert sdf.date == model.date and 0 <= sdf.supplied_share <= 1
     with pytest.raises(ValueError, match="unknown faction 'SFD'"):
         model.faction("SFD")

@@ -40,6 +40,8 @@ def test_ground_its_holder_stands_on_does_not_crumble(july):
 
 
 def test_iraqi_forces_run_one_operation_at_a_time_and_regroup_after_it(july):
+    # A demanding commander (ready at morale 0.85), so that the regrouping shows whatever the defaults.
+    july = july.with_overrides({"rules.command.operation_ready_morale": 0.85})
     model = ConflictModel(july, seed=1, cell_km=20)
     isf = model.commanders[Faction.ISF]
     model.commanders_plan()
@@ -48,13 +50,44 @@ def test_iraqi_forces_run_one_operation_at_a_time_and_regroup_after_it(july):
     bound = {u.objective for u in model.units_of(Faction.ISF) if not u.tied and u.objective in named}
     assert bound == {model.theatre.place_cell["Mosul"]}
     mosul = model.theatre.place_cell["Mosul"]
-    while model.control[mosul] != Faction.ISF and model.steps < 30:
+    while model.control[mosul] != Faction.ISF and model.steps < 90:
         model.step()
     assert model.control[mosul] == Faction.ISF
+    for unit in model.units_of(Faction.ISF):
+        if not unit.tied:
+            unit.morale = 0.4  # what the battle cost them
     model.step()  # the commander notices the gain the next morning
-    assert isf.pause_until == model.steps + july.isf.operation_pause_days
-    while model.steps + 1 < isf.pause_until:  # each morning of the pause (steps count from 1 in a step)
-        model.step()
+    assert isf.regrouping and isf.readiness() < july.rules.command.operation_ready_morale
+    while isf.regrouping and model.steps < 120:
         assert not [u for u in model.units_of(Faction.ISF) if not u.tied and u.posture == Posture.ATTACK]
-    model.step()  # the pause is over
+        model.step()
+    # Launched on the commander's judgement: its formations are fit again.
+    assert not isf.regrouping and isf.readiness() >= july.rules.command.operation_ready_morale
+    model.step()
     assert [u for u in model.units_of(Faction.ISF) if not u.tied and u.posture == Posture.ATTACK]
+
+
+def _days_regrouping_after_mosul(scenario, seed: int, morale_after: float) -> int:
+    """Days the ISF regroups after Mosul, its formations left at ``morale_after`` by the battle."""
+    model = ConflictModel(scenario, seed=seed, cell_km=20)
+    isf = model.commanders[Faction.ISF]
+    mosul = model.theatre.place_cell["Mosul"]
+    while model.control[mosul] != Faction.ISF and model.steps < 90:
+        model.step()
+    for unit in model.units_of(Faction.ISF):
+        if not unit.tied:
+            unit.morale = morale_after  # what the battle cost them
+    model.step()
+    start = model.steps
+    while isf.regrouping and model.steps < 150:
+        model.step()
+    return model.steps - start
+
+
+def test_a_costlier_operation_means_a_longer_pause_before_the_next(july):
+    july = july.with_overrides({"rules.command.operation_ready_morale": 0.7, "rules.morale.recovery_per_day": 0.02})
+    seeds = range(1, 6)
+    costly = sorted(_days_regrouping_after_mosul(july, s, 0.3) for s in seeds)
+    cheap = sorted(_days_regrouping_after_mosul(july, s, 0.6) for s in seeds)
+    # Morale recovers by morale.recovery_per_day (0.02) at rest: from 0.3 to 0.7 takes about 20 days.
+    assert cheap[2] < 8 and costly[2] > cheap[2] + 10, (costly, cheap)

@@ -1,6 +1,7 @@
 """Movement on least-cost distance fields."""
 
 import numpy as np
+import pytest
 
 from simulation.factions import Faction
 from simulation.rules import movement
@@ -58,8 +59,10 @@ def test_ground_of_a_non_enemy_is_impassable_and_enemy_ground_costs_more():
 
 
 def test_a_sweep_rolls_forward_at_the_same_km_per_day_whatever_the_cell_size():
-    rules = MovementRules()
+    rules = MovementRules(sweep_km_per_day=3.5)
     for cell_km in (5.0, 10.0, 20.0):
-        assert movement.sweep_chance(rules, cell_km, 1.0, 1.0) * cell_km == rules.sweep_km_per_day
+        assert movement.sweep_chance(rules, cell_km, 1.0, 1.0) * cell_km == pytest.approx(rules.sweep_km_per_day)
+    # A chance is at most 1: a front sweeping faster than a cell a day is held to a cell a day.
+    assert movement.sweep_chance(MovementRules(sweep_km_per_day=6.0), 5.0, 1.0, 1.0) == 1.0
     assert movement.sweep_chance(rules, 10.0, 1.0, 0.0) < movement.sweep_chance(rules, 10.0, 1.0, 1.0)
     assert movement.sweep_chance(rules, 10.0, 0.5, 1.0) == movement.sweep_chance(rules, 10.0, 1.0, 1.0) / 2

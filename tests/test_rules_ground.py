@@ -292,15 +292,22 @@ def test_far_from_holders_two_rings_out(tmap):
 
 
 # ---- insurgent_rising -------------------------------------------------------------------------
-M = 4000  # cell 0 is ISIS, cells 1..M-1 are SDF, all within the insurgency's reach of cell 0
+M = 4000  # cell 0 is ISIS, cells 1..M-1 are SDF, all within the insurgency's reach of cell 0 (and it of them)
+
+
+def _links_to_cell_0(linked: int, n: int = M):
+    """A symmetric reach matrix (as a theatre's ``within`` is): cells 0..linked-1 and cell 0 reach each other."""
+    rows = np.concatenate([np.arange(linked), np.zeros(linked, int)])
+    cols = np.concatenate([np.zeros(linked, int), np.arange(linked)])
+    return (csr_matrix((np.ones(2 * linked), (rows, cols)), shape=(n, n)) > 0).astype(float)
 
 
 def rising(ratios, *, hostility=1.0, occupied=None, in_theatre=None, reach=None, rate=1.0, seed=0,
            holder=SDF):
     control = np.full(M, holder, dtype=np.int8)
     control[0] = ISIS
-    if reach is None:  # every cell reaches cell 0
-        reach = csr_matrix((np.ones(M), (np.arange(M), np.zeros(M, int))), shape=(M, M))
+    if reach is None:  # every cell and cell 0 reach each other
+        reach = _links_to_cell_0(M)
     hostile = [np.full(M, hostility) for _ in Faction]
     occupied = np.zeros(M, bool) if occupied is None else occupied
     in_theatre = np.ones(M, bool) if in_theatre is None else in_theatre
@@ -344,7 +351,7 @@ def test_occupied_out_of_reach_and_outside_cells_never_rise():
     assert not out[occupied].any() and out[2::2].all()  # chance >= 1 where free
     # reach: only the first half of the cells are within reach of cell 0
     half = M // 2
-    reach = csr_matrix((np.ones(half), (np.arange(half), np.zeros(half, int))), shape=(M, M))
+    reach = _links_to_cell_0(half, M)
     out = rising([0.0, 0.0, 1e9, 0.0], reach=reach, hostility=10.0)
     assert out[1:half].all() and not out[half:].any()
     in_theatre = np.ones(M, bool)

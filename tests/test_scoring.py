@@ -91,6 +91,10 @@ def test_aggregates_keep_training_and_test_apart():
     assert agg.loc["training", "in_band"] == 1.0 and agg.loc["training", "mean_crps_days"] == 0.0
     assert agg.loc["test", "median_never"] == 1.0 and agg.loc["test", "in_band"] == 0.0
     assert agg.loc["all", "events"] == 2
+    # Never counts as the day after the run ends: END is day 180, so b (day 105) is 76 days off.
+    assert agg.loc["training", "mean_abs_error_days"] == 0.0 and agg.loc["training", "within_14_days"] == 1.0
+    assert agg.loc["test", "mean_abs_error_days"] == 76.0 and agg.loc["test", "within_14_days"] == 0.0
+    assert agg.loc["all", "mean_abs_error_days"] == 38.0 and agg.loc["all", "within_14_days"] == 0.5
 
 
 def test_map_skill_against_persistence():

@@ -23,7 +23,7 @@ SDF_MANPOWER_CHOICES = (AS_SCENARIO, "20,000", "30,000", "40,000", "50,000", "60
 # the turkish_pressure variant 16,700).
 TURKISH_PRESSURE_CHOICES = (AS_SCENARIO, "0", "4,000", "8,000", "12,000", "16,700", "25,000")
 DECONFLICTION_CHOICES = (AS_SCENARIO, "on", "off")
-# Chance of an incident per SAA-SDF contact per day (the scenarios' default is 0.0005).
+# Chance of an incident per km of manned SAA-SDF front per day (the fitted default is of the order of 0.0005).
 INCIDENT_RATE_CHOICES = (AS_SCENARIO, "0", "0.0005", "0.005", "0.05")
 
 
@@ -48,7 +48,7 @@ def lever_overrides(spec: Scenario, *, coalition_air: float = 1.0, russian_air: 
         sdf_manpower: SDF fighters in the theatre, e.g. ``"30,000"``.
         turkish_pressure: SDF fighters held on the Turkish front (``sdf.fixed_commitment``).
         deconfliction: ``"on"`` or ``"off"`` (``rules.deconfliction.enabled``).
-        incident_rate: chance of an incident per SAA-SDF contact per day.
+        incident_rate: chance of an incident per km of manned SAA-SDF front per day.
     """
     overrides: dict = {}
     for arm, scale in (("coalition", coalition_air), ("russia", russian_air)):
@@ -138,6 +138,6 @@ def model_params(scenario_name: str = DEFAULT_SCENARIO) -> dict:
                              "value": AS_SCENARIO, "values": list(TURKISH_PRESSURE_CHOICES)},
         "deconfliction": {**select, "label": "US-Russia deconfliction", "value": AS_SCENARIO,
                           "values": list(DECONFLICTION_CHOICES)},
-        "incident_rate": {**select, "label": "Incident rate (per contact per day)",
+        "incident_rate": {**select, "label": "Incident rate (per km of front per day)",
                           "value": AS_SCENARIO, "values": list(INCIDENT_RATE_CHOICES)},
     }

@@ -3,8 +3,11 @@
 In 2017 a line (by default the Euphrates; in Deir ez-Zor the working split was SDF
 east of the river, SAA west) divided the air space: coalition aircraft north-east
 of it, Russian south-west. While it holds, the SAA and SDF do not fight and keep
-off each other's ground. Units of the two in contact risk incidents; enough
-incidents and the arrangement breaks: the two become hostile and the split ends.
+off each other's ground. Where their ground meets with fighters close by (a manned
+front: south of Tabqa from June 2017, the Euphrates at Deir ez-Zor from September,
+where they raced each other down the valley) they risk incidents, a chance per km
+of such front a day; enough incidents and the arrangement breaks: the two become
+hostile and the split ends.
 Who is kept apart by the line, and who flies on which side, is in :mod:`simulation.roles`.
 """
 
@@ -13,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from simulation.theatre import reached_from
 
 
 @dataclass
@@ -25,5 +30,24 @@ class DeconflictionState:
 
 
 def roll_incidents(contacts: int, rate: float, rng: np.random.Generator) -> int:
-    """Incidents today among ``contacts`` SAA-SDF unit contacts, each with chance ``rate``."""
-    return int(rng.binomial(contacts, rate)) if contacts > 0 else 0
+    """Incidents today among ``contacts`` stretches of front, each with chance ``rate``."""
+    return int(rng.binomial(contacts, min(rate, 1.0))) if contacts > 0 else 0
+
+
+def active_front(control: np.ndarray, west: int, east: int, touching, fighters_near, presence_west: np.ndarray,
+                 presence_east: np.ndarray) -> np.ndarray:
+    """The ``west`` side's cells on a manned front with ``east``: bordering its ground, with fighters of either near.
+
+    Args:
+        control: faction code per cell.
+        west, east: the two sides the line keeps apart.
+        touching: sparse (n, n) 0/1 and symmetric (as :meth:`TheatreMap.within`), the cells one ring away.
+        fighters_near: sparse (n, n) 0/1 and symmetric, the cells within contact reach.
+        presence_west, presence_east: fighters per cell of each side.
+
+    Returns:
+        Bool per cell.
+    """
+    borders = reached_from(touching, control == east)
+    manned = reached_from(fighters_near, (presence_west + presence_east) > 0)
+    return (control == west) & borders & manned

@@ -14,7 +14,7 @@ import numpy as np
 from simulation.rules import kernels, overstretch
 from simulation.rules.combat import fall_back_options
 from simulation.scenario.rule_params import MovementRules, OverstretchRules
-from simulation.theatre import TheatreMap
+from simulation.theatre import TheatreMap, reached_from
 
 
 def neighbour_columns(neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,12 +174,13 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
         overstretch_ratio: per faction, garrison need over the fighters available.
         hostility: per faction, how hostile each cell's people are to it (1 ordinary).
         occupied: bool per cell, a unit of any side stands there.
-        insurgency_reach: sparse (n, n) 0/1, the cells within the insurgency's reach.
+        insurgency_reach: sparse (n, n) 0/1 and symmetric (as :meth:`TheatreMap.within`), the cells within the
+            insurgency's reach.
 
     Returns:
         Bool per cell: rises for the insurgent.
     """
-    near_insurgent = (insurgency_reach @ (control == insurgent).astype(float)) > 0
+    near_insurgent = reached_from(insurgency_reach, control == insurgent)
     shortfall = np.zeros(control.size)
     people_hostility = np.zeros(control.size)
     for f, ratio in enumerate(overstretch_ratio):

@@ -2,10 +2,13 @@
 
 Every held cell needs a garrison that grows with its area and, more, with its
 people and how hostile they are to the holder (the SDF in Arab-majority towns, per
-the July 2017 reporting). Fixed commitments elsewhere come off the top; what is
-left after garrisons is the manoeuvre force. The overstretch ratio is garrison
-need over the fighters available for it: past 1, offensives slow, morale falls,
-and thinly held cells near ISIS ground can flip back to it.
+the July 2017 reporting), and more again near the insurgent's ground, which raids
+and reinfiltrates it (so a neighbour's gains against ISIS ease a side's burden).
+Fixed commitments elsewhere come off the top. The overstretch ratio is what the
+side has committed in the theatre (garrisons, and the fighters in its field
+formations) over the fighters it has there: past 1 its formations are drained into
+garrisons, offensives slow, morale falls, and thinly held cells near ISIS ground
+can flip back to it.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ def hostility_layer(tmap: TheatreMap, faction_name: str, params: OverstretchRule
 
 
 def garrison_need(tmap: TheatreMap, hostility: np.ndarray, params: OverstretchRules) -> np.ndarray:
-    """Fighters each cell would need as garrison if the faction held it."""
+    """Fighters each cell would need as garrison if the faction held it, away from any front."""
     return (params.garrison_per_km2 * tmap.cell_area_km2
             + params.garrison_per_1000_people * tmap.population / 1000.0 * hostility)
+
+
+def front_need(need: np.ndarray, near_insurgent: np.ndarray, params: OverstretchRules) -> np.ndarray:
+    """Garrison need with the insurgent's threat: cells within its reach need ``front_garrison_factor`` times more."""
+    return need * np.where(near_insurgent, params.front_garrison_factor, 1.0)
 
 
 def garrison_total(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> float:
@@ -38,12 +46,18 @@ def garrison_total(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> 
     return float(np.maximum(np.where(held, need, 0.0) - presence, 0.0).sum())
 
 
-def overstretch_ratio(need: float, manpower: float, fixed_commitment: float) -> float:
-    """Garrison need over the fighters left after fixed commitments (inf if none left)."""
+def overstretch_ratio(need: float, in_formations: float, manpower: float, fixed_commitment: float) -> float:
+    """Commitments over means: garrison need plus the fighters in field formations, over the
+    fighters left after fixed commitments (inf if none are left).
+
+    Past 1 the side cannot both hold its ground and keep its formations up to strength
+    (the reinforcement rule then drains them into garrisons).
+    """
     available = manpower - fixed_commitment
+    committed = need + in_formations
     if available <= 0:
-        return float("inf") if need > 0 else 0.0
-    return need / available
+        return float("inf") if committed > 0 else 0.0
+    return committed / available
 
 
 def offensive_tempo(ratio: float, params: OverstretchRules) -> float:

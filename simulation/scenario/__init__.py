@@ -31,7 +31,7 @@ _EXPORTS = {
     "apply_overrides": "overrides", "parse_value": "overrides",
     "Problem": "problems", "ScenarioError": "problems", "did_you_mean": "problems", "dotted": "problems",
     "problem_at": "problems", "raise_problems": "problems",
-    **dict.fromkeys(["AirSupportRules", "CombatRules", "CommandRules", "DeconflictionRules", "MoraleRules",
+    **dict.fromkeys(["AirSupportRules", "CollapseRules", "CombatRules", "CommandRules", "DeconflictionRules", "MoraleRules",
                      "MovementRules", "OverstretchRules", "ReinforcementRules", "Rules", "SupplyRules"],
                     "rule_params"),
     **dict.fromkeys(["AirArmSpec", "AirSpec", "AreaSpec", "ControlSpec", "FactionSpec", "ObjectiveSpec",
@@ -42,7 +42,7 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "FACTION_KEYS", "SCENARIO_DIR", "AirArmSpec", "AirSpec", "AirSupportRules", "AreaSpec", "CombatRules",
+    "FACTION_KEYS", "SCENARIO_DIR", "AirArmSpec", "AirSpec", "AirSupportRules", "AreaSpec", "CollapseRules", "CombatRules",
     "CommandRules", "ControlSpec", "DeconflictionRules", "FactionName", "FactionSpec", "Fraction", "LonLat",
     "MoraleRules", "MovementRules", "NonNegative", "ObjectiveSpec", "OverstretchRules", "PlaceName", "Positive",
     "Problem", "ReinforcementRules", "Rules", "Scenario", "ScenarioError", "ScenarioFields", "SupplyRules",
@@ -61,7 +61,8 @@ if TYPE_CHECKING:
     from simulation.scenario.overrides import apply_overrides, parse_value
     from simulation.scenario.problems import (Problem, ScenarioError, did_you_mean, dotted, problem_at,
                                               raise_problems)
-    from simulation.scenario.rule_params import (AirSupportRules, CombatRules, CommandRules, DeconflictionRules,
+    from simulation.scenario.rule_params import (AirSupportRules, CollapseRules, CombatRules, CommandRules,
+                                                 DeconflictionRules,
                                                  MoraleRules, MovementRules, OverstretchRules, ReinforcementRules,
                                                  Rules, SupplyRules)
     from simulation.scenario.schema import (AirArmSpec, AirSpec, AreaSpec, ControlSpec, FactionSpec,

@@ -17,15 +17,15 @@ class MovementRules(Strict):
     """Movement on least-cost distance fields (costs in km-equivalents)."""
 
     march_km_per_day: Positive = Field(
-        18.0, description="km-equivalents a unit covers per day at full supply, halts, mines and ambushes allowed for")
+        20.5, description="km-equivalents a unit covers per day at full supply, halts, mines and ambushes allowed for")
     hostile_ground_cost: Positive = Field(
-        14.0, description="cost factor on enemy ground (clearing it): a column enters it at about march_km_per_day / (0.5 (1 + this)) km/day")
+        14.6, description="cost factor on enemy ground (clearing it): a column enters it at about march_km_per_day / (0.5 (1 + this)) km/day")
     valley_cost: Positive = Field(1.3, description="cost factor in river valleys (irrigated, built up)")
     urban_cost: Positive = Field(3.0, description="cost factor in towns")
     river_crossing_km: NonNegative = Field(30.0, description="km-equivalents added to cross a river")
     zone_of_control_km: Positive = Field(15.0, description="reach of attacking units' pull on empty enemy cells, km")
     sweep_km_per_day: Positive = Field(
-        3.5, description="how fast a front rolls over undefended enemy ground, km/day (the SAA's 2017 desert drive averaged 3-5)")
+        5.42, description="how fast a front rolls over undefended enemy ground, km/day (the SAA's 2017 desert drive averaged 3-5)")
     hold_reach_km: Positive = Field(40.0, description="ground with none of its holder's units this close is unheld, km")
     unheld_sweep_share: Fraction = Field(
         0.4, description="pace at which unheld enemy ground erodes from its edges, as a share of a sweep")
@@ -48,7 +48,7 @@ class MovementRules(Strict):
 class CombatRules(Strict):
     """Lanchester square-law attrition with terrain modifiers and noise."""
 
-    kill_rate_per_day: Positive = Field(0.004, description="fighters killed per fighter per day (square law)")
+    kill_rate_per_day: Positive = Field(0.00605, description="fighters killed per fighter per day (square law)")
     urban_defence: Positive = Field(2.0, description="defence factor in towns")
     urban_defence_reference_people: Positive = Field(
         50_000.0, description="a town this size gives urban_defence; bigger cities more, with the square root of their people")
@@ -61,6 +61,11 @@ class CombatRules(Strict):
     substeps: Annotated[int, Field(ge=1, le=50)] = Field(4, description="Euler steps per day (1-50)")
     break_ratio: Positive = Field(2.0, description="the defence breaks when attackers outnumber it this much")
     unit_destroyed_below: NonNegative = Field(50.0, description="units under this many fighters are removed")
+    city_min_people: NonNegative = Field(
+        40_000.0, description="a named place this populous is a city: once an attacker holds its edges its defence "
+                              "breaks only on morale (rules/urban.py)")
+    city_edge_neighbours: Annotated[int, Field(ge=1, le=6)] = Field(
+        3, description="neighbouring cells (of six) an attacker holds round a city for its streets to be contested")
     unsupplied_fire_share: Fraction = Field(
         0.5, description="share of its full fire a unit with no supply left still brings (quality = morale x "
                          "(this + (1 - this) x supply)); assumption: a starving unit fights at half")
@@ -79,7 +84,7 @@ class MoraleRules(Strict):
     """Morale: falls with losses, strikes, hunger and overstretch; recovers at rest."""
 
     loss_sensitivity: NonNegative = Field(0.5, description="morale lost per share of strength lost in a fight")
-    recovery_per_day: Fraction = Field(0.02, description="morale regained per day at rest and supplied")
+    recovery_per_day: Fraction = Field(0.0138, description="morale regained per day at rest and supplied")
     unsupplied_loss_per_day: Fraction = Field(
         0.003, description="morale lost per day while supply is below unsupplied_below_supply")
     overstretch_loss_per_day: Fraction = Field(0.01, description="morale lost per day at overstretch 2 or more")
@@ -128,6 +133,9 @@ class CommandRules(Strict):
     shaken_morale_factor: Positive = Field(
         1.5, description="a supplied unit withdraws to its sources when its morale is below this times "
                          "morale.break_morale (before it breaks in a fight)")
+    operation_ready_morale: Fraction = Field(
+        0.652, description="a faction that runs few operations at once (its 'operations' set) launches the next "
+                         "after a gain once its mobile formations' strength-weighted morale is back to this")
     strike_min_morale: Fraction = Field(
         0.5, description="a mobile unit strikes a weak enemy unit within reach only with at least this morale")
 
@@ -135,7 +143,7 @@ class CommandRules(Strict):
 class AirSupportRules(Strict):
     """What a strike does."""
 
-    fighters_per_strike: NonNegative = Field(0.5, description="fighters killed by a first strike on a target")
+    fighters_per_strike: NonNegative = Field(0.471, description="fighters killed by a first strike on a target")
     repeat_decay: Fraction = Field(0.97, description="effect of each further strike on the same target, relative")
     urban_effect: Fraction = Field(0.3, description="effect of strikes in towns, relative (cover)")
     morale_per_strike: Fraction = Field(0.0003, description="morale lost per strike")
@@ -152,7 +160,7 @@ class OverstretchRules(Strict):
 
     garrison_per_km2: NonNegative = Field(0.02, description="garrison fighters per km2 held")
     garrison_per_1000_people: NonNegative = Field(
-        8.0, description="garrison fighters per 1,000 people held (times hostility)")
+        9.29, description="garrison fighters per 1,000 people held (times hostility)")
     hostility: dict[FactionName, dict[Literal["arab", "kurdish", "mixed"], NonNegative]] = Field(
         default_factory=lambda: {
             "ISIS": {"arab": 0.15, "kurdish": 3.0, "mixed": 1.0},
@@ -162,10 +170,24 @@ class OverstretchRules(Strict):
         },
         description="hostility of each community to each holder (multiplies the garrison per people)",
     )
+    front_garrison_factor: Annotated[float, Field(ge=1.0)] = Field(
+        2.0, description="garrison need of held cells within insurgency_reach_km of the insurgent's ground, "
+                         "as a multiple of the need elsewhere (at least 1): raids and reinfiltration")
     garrison_loss_on_capture: Fraction = Field(0.3, description="share of a lost cell's garrison lost with it")
     stall_exponent: NonNegative = Field(2.0, description="tempo is 1 / overstretch to this power")
     insurgency_rate: Fraction = Field(0.02, description="daily chance scale of a thinly held cell rising for ISIS")
     insurgency_reach_km: Positive = Field(30.0, description="insurgency only within this distance of ISIS ground, km")
+
+
+class CollapseRules(Strict):
+    """The insurgent's fighters deserting as its ground and supply go."""
+
+    desertion_per_day: Fraction = Field(
+        0.0165, description="share of its units' fighters the insurgent loses a day to desertion, flight and "
+                           "surrender, once it has lost every named place it held at the start (in "
+                           "proportion before)")
+    cut_off_factor: Annotated[float, Field(ge=1.0)] = Field(
+        2.0, description="desertion in a unit cut off from supply, as a multiple of that elsewhere (at least 1)")
 
 
 class DeconflictionRules(Strict):
@@ -174,9 +196,14 @@ class DeconflictionRules(Strict):
     enabled: bool = Field(True, description="whether the arrangement is in force at the start")
     line: Literal["euphrates"] | list[LonLat] = Field(
         "euphrates", description="the dividing line: 'euphrates', or [lon, lat] points (at least 2)")
-    incident_rate: Fraction = Field(0.0005, description="chance of an incident per SAA-SDF unit contact per day")
-    breakdown_incidents: Annotated[int, Field(ge=1)] = Field(5, description="incidents that end the arrangement")
-    contact_km: Positive = Field(15.0, description="SAA and SDF units closer than this are in contact, km")
+    incident_rate: Fraction = Field(
+        0.000798, description="chance of an incident per day per km of manned SAA-SDF front (their ground meeting "
+                            "with fighters of either within contact_km)")
+    breakdown_incidents: Annotated[int, Field(ge=1)] = Field(
+        20, description="incidents that end the arrangement (it survived six in May and June 2017, and the "
+                        "battle at Khasham in February 2018)")
+    contact_km: Positive = Field(
+        20.0, description="a front between SAA and SDF ground is manned where fighters of either are within this, km")
 
 
 class Rules(Strict):
@@ -191,3 +218,4 @@ class Rules(Strict):
     air_support: AirSupportRules = Field(AirSupportRules(), description="air strikes (rules/air_support.py)")
     overstretch: OverstretchRules = Field(OverstretchRules(), description="garrisons (rules/overstretch.py)")
     deconfliction: DeconflictionRules = Field(DeconflictionRules(), description="SAA-SDF line (rules/deconfliction.py)")
+    collapse: CollapseRules = Field(CollapseRules(), description="the insurgent's desertions (rules/collapse.py)")

@@ -55,8 +55,6 @@ class FactionSpec(Strict):
     objectives: list[ObjectiveSpec] = Field(default_factory=list, description="places its commander wants")
     operations: Annotated[int, Field(ge=1)] | None = Field(
         None, description="objectives its commander pursues at once (none: every open one)")
-    operation_pause_days: Annotated[int, Field(ge=0)] = Field(
-        0, description="days its commander regroups after taking an objective before the next attack")
     units: list[UnitSpec] = Field(default_factory=list, description="its ground formations at the start date")
 
 
