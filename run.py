@@ -264,6 +264,9 @@ def command_run(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
     scenario = checked_scenario(args)  # refuses a bad scenario before anything is written
+    if args.days is not None and args.days > scenario.days:
+        raise UsageError(f"--days {args.days}: the scenario ends on {scenario.end}, {scenario.days} days after its "
+                         f"start; run at most {scenario.days}, or move its end with --set end=YYYY-MM-DD")
     from simulation import ConflictModel  # loaded before the plot helper is forked, which shares it
 
     with _plot_helper() as helper:
@@ -467,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("run.py: interrupted; nothing written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``run.py schema | head``): stop quietly, with
+        # the exit status of a process a broken pipe ends. What is still buffered for the
+        # closed pipe goes nowhere rather than failing again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -79,6 +79,8 @@ def show_value(value, limit: int = 60) -> str:
         text = "a mapping"
     elif isinstance(value, (list, tuple)):
         text = "[" + ", ".join(show_value(v, limit) for v in value) + "]"
+    elif isinstance(value, (int, float)):
+        text = show_number(value)
     else:
         text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -91,5 +93,7 @@ def show_kind(value) -> str:
 
 
 def show_number(x) -> str:
-    """A number as written: 30000, not 30000.0."""
+    """A number as written: 30000, not 30000.0; a huge or tiny one in short form (1e+300, not 300 digits)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and x != 0 and not 1e-6 <= abs(x) < 1e15:
+        return f"{x:.4g}"
     return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from simulation.scenario.values import FactionName, Fraction, LonLat, NonNegative, Positive, Strict
+from simulation.scenario.values import FactionName, Fraction, LonLat, NonNegative, Positive, Strict, WholeNumber
 
 
 class MovementRules(Strict):
@@ -40,7 +40,7 @@ class MovementRules(Strict):
     cut_off_reaches: Positive = Field(
         3.0, description="ground cut off from every supply source counts as this many logistics_reach_km away "
                          "(3: a quarter speed), so besieged garrisons can still sortie (assumption)")
-    zone_of_control_min_neighbours: Annotated[int, Field(ge=1, le=6)] = Field(
+    zone_of_control_min_neighbours: Annotated[WholeNumber, Field(ge=1, le=6)] = Field(
         2, description="own neighbouring cells an empty enemy cell needs before a zone of control takes it (1-6); "
                        "2 widens a front and fills its flanks but does not push a spearhead past its fighting")
 
@@ -58,13 +58,13 @@ class CombatRules(Strict):
     river_defence: Positive = Field(1.5, description="defence factor against attackers crossing a river")
     hold_defence: Positive = Field(1.2, description="defence factor when all defenders hold")
     noise_sd: NonNegative = Field(0.25, description="log-normal noise on each side's kill rate (log-sd)")
-    substeps: Annotated[int, Field(ge=1, le=50)] = Field(4, description="Euler steps per day (1-50)")
+    substeps: Annotated[WholeNumber, Field(ge=1, le=50)] = Field(4, description="Euler steps per day (1-50)")
     break_ratio: Positive = Field(2.0, description="the defence breaks when attackers outnumber it this much")
     unit_destroyed_below: NonNegative = Field(50.0, description="units under this many fighters are removed")
     city_min_people: NonNegative = Field(
         40_000.0, description="a named place this populous is a city: once an attacker holds its edges its defence "
                               "breaks only on morale (rules/urban.py)")
-    city_edge_neighbours: Annotated[int, Field(ge=1, le=6)] = Field(
+    city_edge_neighbours: Annotated[WholeNumber, Field(ge=1, le=6)] = Field(
         3, description="neighbouring cells (of six) an attacker holds round a city for its streets to be contested")
     unsupplied_fire_share: Fraction = Field(
         0.5, description="share of its full fire a unit with no supply left still brings (quality = morale x "
@@ -124,7 +124,7 @@ class CommandRules(Strict):
     spread_fighters: Positive = Field(
         3000.0, description="each this many fighters already bound for an objective halves its pull on the next unit, "
                             "so one objective does not soak up every unit")
-    mop_up_targets: Annotated[int, Field(ge=1)] = Field(
+    mop_up_targets: Annotated[WholeNumber, Field(ge=1)] = Field(
         8, description="front cells a commander takes as objectives once no named place is left to take")
     fallback_objective_weight: Positive = Field(
         0.2, description="weight of an enemy-held named place in the side's operating area, taken as an objective "
@@ -199,7 +199,7 @@ class DeconflictionRules(Strict):
     incident_rate: Fraction = Field(
         0.000798, description="chance of an incident per day per km of manned SAA-SDF front (their ground meeting "
                             "with fighters of either within contact_km)")
-    breakdown_incidents: Annotated[int, Field(ge=1)] = Field(
+    breakdown_incidents: Annotated[WholeNumber, Field(ge=1)] = Field(
         20, description="incidents that end the arrangement (it survived six in May and June 2017, and the "
                         "battle at Khasham in February 2018)")
     contact_km: Positive = Field(

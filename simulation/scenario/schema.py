@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from simulation.scenario.rule_params import Rules
 from simulation.scenario.values import (FACTION_KEYS, FactionName, Fraction, LonLat, NonNegative, PlaceName, Positive,
-                                        Strict, SupportedFaction)
+                                        Strict, SupportedFaction, WholeNumber)
 
 
 class UnitSpec(Strict):
@@ -53,7 +53,7 @@ class FactionSpec(Strict):
     supply_sources: list[PlaceName | LonLat] = Field(
         default_factory=list, description="places or [lon, lat] its supply comes from (at least one)")
     objectives: list[ObjectiveSpec] = Field(default_factory=list, description="places its commander wants")
-    operations: Annotated[int, Field(ge=1)] | None = Field(
+    operations: Annotated[WholeNumber, Field(ge=1)] | None = Field(
         None, description="objectives its commander pursues at once (none: every open one)")
     units: list[UnitSpec] = Field(default_factory=list, description="its ground formations at the start date")
 

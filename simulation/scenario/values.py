@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+def _not_a_boolean(value):
+    """Refuse true/false where a number is wanted (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got " + ("true" if value else "false"))
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_a_boolean)]
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
+Fraction = Annotated[Number, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[Number, Field(ge=0.0)]
+Positive = Annotated[Number, Field(gt=0.0)]
+LonLat = tuple[Annotated[Number, Field(ge=-180, le=180)], Annotated[Number, Field(ge=-90, le=90)]]
 PlaceName = Annotated[str, Field(description="a place in simulation/data/places.csv, by name or alias")]
 FactionName = Literal["ISIS", "SAA", "SDF", "ISF"]
 SupportedFaction = Literal["SAA", "SDF", "ISF"]
