@@ -258,43 +258,53 @@ def _plot_helper():
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def _output_folder(out: Path, names):
+    """``run``'s scratch folder for its files (moved into ``out`` when all are written); a bad ``--out`` is one line."""
+    from analysis.report_files import ReportError, report_folder
+
+    try:
+        with report_folder(out, names) as tmp:
+            yield tmp
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def command_run(args) -> int:
     """Run one scenario and write its tables, map and plots to ``args.out``."""
     out = args.out
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder")
     scenario = checked_scenario(args)  # refuses a bad scenario before anything is written
     if args.days is not None and args.days > scenario.days:
         raise UsageError(f"--days {args.days}: the scenario ends on {scenario.end}, {scenario.days} days after its "
                          f"start; run at most {scenario.days}, or move its end with --set end=YYYY-MM-DD")
     from simulation import ConflictModel  # loaded before the plot helper is forked, which shares it
 
-    with _plot_helper() as helper:
+    with _plot_helper() as helper, _output_folder(out, OUTPUT_FILES) as tmp:
+        # The scratch folder is made before the run: an --out that cannot be written is refused first.
         model = ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
         model.run(days=args.days)
-        from simulation.export import control_geojson, write_csv, write_json, written_together
+        from simulation.export import control_geojson, write_csv, write_json
 
         title = f"{scenario.name} (seed {args.seed})"
         daily = model.daily
-        with written_together(out, OUTPUT_FILES) as tmp:
-            plots = [("plot_territory", (daily, tmp / "territory.png"), {"title": title}),
-                     ("plot_control_map", (model.theatre, model.control.copy(), tmp / "map.png"),
-                      {"title": f"Control on {model.date:%d %B %Y}: {title}"})]
-            drawn = [helper.submit(_draw, plot, *a, **kw) for plot, a, kw in plots] if helper else []
-            try:
-                write_csv(daily, tmp / "daily.csv")
-                write_csv(model.daily_by_governorate, tmp / "daily_governorate.csv")
-                write_csv(model.events, tmp / "events.csv")
-                write_csv(model.strikes, tmp / "strikes.csv")
-                write_json(control_geojson(model.theatre, model.control), tmp / "control.geojson")
-                if not helper:
-                    for plot, a, kw in plots:
-                        _draw(plot, *a, **kw)
-                for future in drawn:
-                    future.result()  # a helper's error is raised here
-            finally:
-                if helper:  # done writing into the scratch folder before it is moved or removed
-                    helper.shutdown(wait=True, cancel_futures=True)
+        plots = [("plot_territory", (daily, tmp / "territory.png"), {"title": title}),
+                 ("plot_control_map", (model.theatre, model.control.copy(), tmp / "map.png"),
+                  {"title": f"Control on {model.date:%d %B %Y}: {title}"})]
+        drawn = [helper.submit(_draw, plot, *a, **kw) for plot, a, kw in plots] if helper else []
+        try:
+            write_csv(daily, tmp / "daily.csv")
+            write_csv(model.daily_by_governorate, tmp / "daily_governorate.csv")
+            write_csv(model.events, tmp / "events.csv")
+            write_csv(model.strikes, tmp / "strikes.csv")
+            write_json(control_geojson(model.theatre, model.control), tmp / "control.geojson")
+            if not helper:
+                for plot, a, kw in plots:
+                    _draw(plot, *a, **kw)
+            for future in drawn:
+                future.result()  # a helper's error is raised here
+        finally:
+            if helper:  # done writing into the scratch folder before it is moved or removed
+                helper.shutdown(wait=True, cancel_futures=True)
     print(f"{scenario.name}: {model.steps} days, seed {args.seed} -> {out}/")
     return 0
 

@@ -19,6 +19,20 @@ class ReportError(ValueError):
     """A mistake in what was asked for (seeds, workers, the output folder): one line, exit code 2."""
 
 
+def out_folder_problem(out: Path) -> str | None:
+    """What is wrong with ``out`` as an output folder that can be seen without writing, or None.
+
+    Raises:
+        OSError: the path cannot even be looked at (a name too long, no permission).
+    """
+    if out.exists() and not out.is_dir():
+        return "exists and is not a folder"
+    above = next((p for p in out.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        return f"{above} is a file, not a folder"
+    return None
+
+
 @contextlib.contextmanager
 def report_folder(out: Path, names: Iterable[str]) -> Iterator[Path]:
     """A scratch folder for a report's files, moved into ``out`` when the block succeeds.
@@ -32,10 +46,11 @@ def report_folder(out: Path, names: Iterable[str]) -> Iterator[Path]:
         names: the files the block writes into the scratch folder.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"--out {out}: exists and is not a folder")
     with contextlib.ExitStack() as stack:
         try:
+            problem = out_folder_problem(out)
+            if problem:
+                raise ReportError(f"--out {out}: {problem}")
             tmp = stack.enter_context(written_together(out, names))
         except OSError as exc:
             raise ReportError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None

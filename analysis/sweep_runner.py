@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import sweep_results as results
+from analysis.report_files import out_folder_problem
 from analysis.sweep import SweepPlan
 
 
@@ -59,17 +61,30 @@ class SweepOutcome:
 
 
 def prepare_folder(out: Path, manifest: dict, resume: bool) -> None:
-    """Check the output folder against the sweep and write the manifest if it is new."""
-    if out.exists() and not out.is_dir():
-        raise SweepError(f"--out {out}: exists and is not a folder")
-    existing = results.read_manifest(out) if out.is_dir() else None
-    if existing is None:
-        if out.is_dir() and any(out.iterdir()):
-            raise SweepError(f"--out {out}: is not empty and holds no sweep (no {results.MANIFEST}); "
-                             "use another --out")
-        out.mkdir(parents=True, exist_ok=True)
-        results.write_manifest(out, manifest)
-        return
+    """Check the output folder against the sweep and write the manifest if it is new.
+
+    A folder that cannot be made or written is refused in one line, leaving nothing behind.
+    """
+    try:
+        problem = out_folder_problem(out)
+        if problem:
+            raise SweepError(f"--out {out}: {problem}")
+        existing = results.read_manifest(out) if out.is_dir() else None
+        if existing is None:
+            if out.is_dir() and any(out.iterdir()):
+                raise SweepError(f"--out {out}: is not empty and holds no sweep (no {results.MANIFEST}); "
+                                 "use another --out")
+            made = not out.exists()
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                results.write_manifest(out, manifest)
+            except OSError:
+                if made:
+                    shutil.rmtree(out, ignore_errors=True)
+                raise
+            return
+    except OSError as exc:
+        raise SweepError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
     if not resume:
         raise SweepError(f"--out {out}: already holds a sweep; use --resume or another --out")
     if existing != manifest:

@@ -18,6 +18,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from analysis.report_files import out_folder_problem
+
 MANIFEST = "fit.json"
 DATABASE = "fit.db"
 ABC_ID = 1  # one fit per folder: pyabc's id of the run in the database
@@ -64,8 +66,12 @@ def check_folder(out: Path, resume: bool) -> dict | None:
             holds no fit; or holds no fit to resume.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise FitError(f"--out {out}: exists and is not a folder")
+    try:
+        problem = out_folder_problem(out)
+    except OSError as exc:
+        raise FitError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    if problem:
+        raise FitError(f"--out {out}: {problem}")
     manifest = read_manifest(out) if out.is_dir() else None
     if resume:
         if manifest is None:
@@ -78,8 +84,6 @@ def check_folder(out: Path, resume: bool) -> dict | None:
     if out.is_dir() and any(out.iterdir()):
         raise FitError(f"--out {out}: is not empty and holds no fit (no {MANIFEST}); use another --out")
     nearest = next(p for p in (out, *out.absolute().parents) if p.exists())
-    if not nearest.is_dir():
-        raise FitError(f"--out {out}: {nearest} is not a folder")
     if not os.access(nearest, os.W_OK | os.X_OK):
         raise FitError(f"--out {out}: cannot write there ({nearest} is read-only)")
     return None
