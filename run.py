@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -445,13 +446,51 @@ def command_viz(args) -> int:
     env = {**os.environ, "EUPHRATES2017_SCENARIO": choice, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     command = [sys.executable, "-m", "solara", "run", str(Path(__file__).resolve().parent / "app.py"),
                "--host", host, "--port", str(port), "--production", "--no-open", "--no-check-version"]
-    server = subprocess.Popen(command, env=env)
+    # The server runs in a process group of its own, stopped whole when this process is
+    # asked to stop (Ctrl-C, SIGTERM from a supervisor or a test, SIGHUP from a closed
+    # terminal): killed or hung up, ``run.py viz`` never leaves a server behind.
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _stop_serving) for sig in stops}
     try:
         return server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        server.wait()
-        return 0
+    except _StopServing as stop:
+        return 0 if stop.signum == signal.SIGINT else 128 + stop.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop_group(server)
+
+
+class _StopServing(Exception):
+    """A signal asked ``run.py viz`` to stop."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_serving(signum, frame) -> None:
+    raise _StopServing(signum)
+
+
+def _stop_group(server) -> None:
+    """Stop a server's whole process group: SIGTERM, then SIGKILL what is left after 10 s."""
+    import subprocess
+
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(server.pid, signal.SIGKILL)  # anything of the group still there
+    except ProcessLookupError:
+        pass
+    server.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 A sweep file names a scenario and the dotted keys to vary (the same keys as
 ``run.py run --set``), in the manner of an EMA Workbench experiment::
 
-    scenario: ../scenarios/2017-07-04_raqqa.yaml   # relative to this file's folder
+    scenario: ../scenarios/2017-07-04_raqqa.yaml   # relative to this file's folder, or a shipped name
     replicates: 10            # seeds per parameter point
     seed: 1                   # base seed; each run's seed derives from it
     days: 180                 # optional, else to the scenario's end date
@@ -66,7 +66,8 @@ class Range(_Strict):
 class SweepSpec(_Strict):
     """A sweep file: the scenario, the design, and the parameters it varies."""
 
-    scenario: str = Field(description="scenario YAML file, relative to the sweep file's folder")
+    scenario: str = Field(description="scenario YAML file, relative to the sweep file's folder, or a shipped "
+                                      "scenario's name (2017-07-04_raqqa)")
     replicates: Annotated[int, Field(ge=1)] = Field(description="seeds per parameter point")
     seed: Annotated[int, Field(ge=0)] = Field(description="base seed; each run's seed derives from it")
     days: Annotated[int, Field(ge=1)] | None = Field(None, description="days to run (default: to the end date)")
@@ -257,7 +258,9 @@ def plan_sweep(path: str | Path) -> SweepPlan:
     """
     path = Path(path)
     spec, _ = read_sweep(path)
-    scenario_path = scenario_file(path.parent / spec.scenario)
+    # A file relative to the sweep file's folder, or else a shipped scenario's name.
+    relative = path.parent / spec.scenario
+    scenario_path = relative if relative.exists() or Path(spec.scenario).suffix else scenario_file(spec.scenario)
     # The file is read once; each point is its data with the point's overrides, checked
     # as load_scenario(scenario_path, point) checks it (the same stages and messages).
     data, source = read_scenario(scenario_path)

@@ -248,3 +248,10 @@ def test_local_workers_start_with_the_model_loaded_and_glibcs_memory_defaults(mo
     finally:
         client.close()
         cluster.close()
+
+
+def test_a_sweep_file_may_name_a_shipped_scenario(tmp_path):
+    path = sweep_file(tmp_path, {"air.russia.sorties_per_day": [0, 26]}, scenario="2017-07-04_raqqa")
+    plan = plan_sweep(path)
+    assert plan.scenario_path.resolve() == JULY.resolve()
+    assert len(plan.scenarios) == 2
