@@ -283,8 +283,8 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
                            city_contested: bool = False) -> None:
         """Share a fight's losses among its units, log it, and let a broken defence give way.
 
-        In a city whose edges the attacker holds, the defence gives way only when its
-        morale is gone (:mod:`simulation.rules.urban`), not when outnumbered.
+        In a city whose edges the attacker holds (``city_contested``), the defence gives
+        way only when its morale is gone, not when outnumbered.
         """
         rules = self.rules
         for side, was, now in ((attackers, before[0], after[0]), (defenders, before[1], after[1])):
@@ -294,10 +294,8 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
                 self._engaged.add(u.unique_id)
         (a0, d0), (a1, d1) = before, after
         held_morale = _weighted(defenders, "morale")
-        if city_contested:
-            broke = bool(urban.breaks_in_city(held_morale, rules.morale.break_morale))
-        else:
-            broke = bool(combat.defender_breaks(a1, d1, defence, held_morale, rules.combat, rules.morale.break_morale))
+        broke = bool(combat.defender_breaks(a1, d1, defence, held_morale, rules.combat, rules.morale.break_morale,
+                                            contested=city_contested))
         self.engagement_log.append({
             "date": self.date.isoformat(), "step": self.steps, "attacker": faction.name,
             "defender": max(defenders, key=lambda u: u.strength).faction.name if defenders else "",

@@ -13,8 +13,8 @@ import numpy as np
 from agents.unit import Unit
 from simulation.factions import AirArm, Faction, Posture
 from simulation.roles import INSURGENT
-from simulation.theatre import reached_from
 from simulation.rules import combat, movement, overstretch, supply
+from simulation.theatre import reached_from
 
 
 class Situation:

@@ -79,12 +79,14 @@ def fight(attackers, defenders, attacker_quality, defender_quality, defence,
 
 
 def defender_breaks(attackers_after, defenders_after, defence, defender_morale, params: CombatRules,
-                    break_morale: float) -> np.ndarray:
+                    break_morale: float, contested=False) -> np.ndarray:
     """Whether each defence gives way: outnumbered past the break ratio, or morale gone.
 
-    The ratio counts the defender's terrain and posture (a town holds out longer).
+    The ratio counts the defender's terrain and posture (a town holds out longer). In a
+    ``contested`` city (its edges held by the attacker, :func:`~simulation.rules.urban.edges_held`)
+    only morale counts: its streets are taken block by block, not at once.
     """
-    outnumbered = defenders_after * defence * params.break_ratio < attackers_after
+    outnumbered = (defenders_after * defence * params.break_ratio < attackers_after) & ~np.asarray(contested, bool)
     return outnumbered | (defender_morale < break_morale)
 
 

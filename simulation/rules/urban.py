@@ -5,8 +5,9 @@ town's garrison does: in 2017 the SDF held 40% of Raqqa in early July and all of
 only in mid-October, against a garrison of a few thousand that shrank the whole time.
 Where an attacker holds at least ``city_edge_neighbours`` of a city cell's six
 neighbours, the defence of that cell breaks only when its morale is gone (or its
-defenders are): the attacker wears it down day after day, losses costing the
-defenders morale as they go, instead of taking the city the first day the odds turn.
+defenders are; :func:`~simulation.rules.combat.defender_breaks` with ``contested``):
+the attacker wears it down day after day, losses costing the defenders morale as they
+go, instead of taking the city the first day the odds turn.
 """
 
 from __future__ import annotations
@@ -43,8 +44,3 @@ def edges_held(cells: np.ndarray, attackers: np.ndarray, control: np.ndarray, ne
     holders = np.where(ring >= 0, control[np.where(ring >= 0, ring, 0)], -1)
     held = (holders == np.asarray(attackers)[:, None]).sum(axis=1)
     return is_city[cells] & (held >= params.city_edge_neighbours)
-
-
-def breaks_in_city(defender_morale, break_morale: float) -> np.ndarray:
-    """Whether a contested city's defence gives way: only once its morale is gone."""
-    return np.asarray(defender_morale) < break_morale
