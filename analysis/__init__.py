@@ -12,8 +12,9 @@ for a sweep) does not load the others (Dask, SALib, pyabc, the report's plots).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from simulation.lazy_exports import lazy_exports
 
 # Public name -> the module that defines it.
 _EXPORTS = {
@@ -45,15 +46,4 @@ if TYPE_CHECKING:
     from analysis.sensitivity import first_order_indices
     from analysis.sweep_plots import fan_chart, indices_plot, milestone_distributions
 
-
-def __getattr__(name: str):
-    """Resolve a public name on first use, from the module that defines it."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'analysis' has no attribute '{name}'")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -13,8 +13,9 @@ when they are first used (PEP 562), not when the package is imported.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from simulation.lazy_exports import lazy_exports
 
 # Public name -> the module that defines it.
 _EXPORTS = {
@@ -36,15 +37,4 @@ if TYPE_CHECKING:
     from simulation.model import ConflictModel
     from simulation.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
 
-
-def __getattr__(name: str):
-    """Resolve a public name on first use, from the module that defines it."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'simulation' has no attribute '{name}'")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -29,7 +29,7 @@ LAYERS = ("core", "rules", "agents", "model", "analysis", "viz", "entry")  # low
 LAYER_OF = {
     "simulation.factions": "core", "simulation.roles": "core", "simulation.geography": "core",
     "simulation.theatre": "core", "simulation.scenario": "core", "simulation.scenario.*": "core",
-    "simulation.mesa_compat": "core", "simulation.data.*": "core",
+    "simulation.mesa_compat": "core", "simulation.lazy_exports": "core", "simulation.data.*": "core",
     "simulation.rules": "rules", "simulation.rules.*": "rules",
     "agents": "agents", "agents.*": "agents",
     "simulation": "model", "simulation.model": "model", "simulation.setup": "model",

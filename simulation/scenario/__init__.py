@@ -17,8 +17,9 @@ them (``from simulation.scenario import ScenarioError`` loads only
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from simulation.lazy_exports import lazy_exports
 
 _PACKAGE = "simulation.scenario"
 # Public name -> the module (of this package) that defines it.
@@ -62,24 +63,13 @@ if TYPE_CHECKING:
     from simulation.scenario.problems import (Problem, ScenarioError, did_you_mean, dotted, problem_at,
                                               raise_problems)
     from simulation.scenario.rule_params import (AirSupportRules, CollapseRules, CombatRules, CommandRules,
-                                                 DeconflictionRules,
-                                                 MoraleRules, MovementRules, OverstretchRules, ReinforcementRules,
-                                                 Rules, SupplyRules)
+                                                 DeconflictionRules, MoraleRules, MovementRules, OverstretchRules,
+                                                 ReinforcementRules, Rules, SupplyRules)
     from simulation.scenario.schema import (AirArmSpec, AirSpec, AreaSpec, ControlSpec, FactionSpec,
                                             ObjectiveSpec, ScenarioFields, UnitSpec)
     from simulation.scenario.values import (FACTION_KEYS, FactionName, Fraction, LonLat, NonNegative, PlaceName,
                                             Positive)
     from simulation.scenario.yaml_reader import load_yaml, merge, read_scenario_data
 
-
-def __getattr__(name: str):
-    """Resolve a public name on first use, from the module that defines it."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module '{_PACKAGE}' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"{_PACKAGE}.{_EXPORTS[name]}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, {name: f"{_PACKAGE}.{module}" for name, module in _EXPORTS.items()},
+                                    __all__)
