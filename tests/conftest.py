@@ -24,28 +24,29 @@ def short_run(july):
     return ConflictModel(july, seed=3, cell_km=20).run(days=30)
 
 
-def _started_by_the_suite(before: set[int]) -> list:
-    """Processes still alive that this test session started: children of this process, and
-    orphans (a server whose parent was stopped) that ran this project's code."""
+# Every process the suite starts inherits this mark in its environment (a server whose
+# parent was stopped, and so reparented, keeps it too), so the check at the end finds
+# exactly this session's processes, not those of a session running beside it.
+SESSION_MARK = "EUPHRATES2017_TEST_SESSION"
+
+
+def _started_by_the_suite(mark: str) -> list:
+    """Processes still alive that carry this session's mark, other than this process and
+    multiprocessing's resource tracker (which lives exactly as long as this process)."""
     import os
 
     import psutil
 
     me = psutil.Process(os.getpid())
-    mine = {p.pid for p in me.children(recursive=True)}
-    # multiprocessing's resource tracker, started by this process for its spawned pools,
-    # lives exactly as long as this process: it is not left behind.
     ours = {p.pid for p in me.children() if "multiprocessing.resource_tracker" in " ".join(p.cmdline())}
     left = []
-    for p in psutil.process_iter(["pid", "cmdline"]):
+    for p in psutil.process_iter(["pid"]):
         try:
-            if p.pid == me.pid or p.pid in ours or p.pid in before:
+            if p.pid == me.pid or p.pid in ours or p.environ().get(SESSION_MARK) != mark:
                 continue
-            cmdline = " ".join(p.info["cmdline"] or [])
-            if p.pid in mine or str(ROOT) in cmdline:
-                if p.status() != psutil.STATUS_ZOMBIE:
-                    left.append(p)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            if p.status() != psutil.STATUS_ZOMBIE:
+                left.append(p)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     return left
 
@@ -55,13 +56,14 @@ def no_process_outlives_the_suite():
     """Fail the suite if any process it started (a server, a worker, a run) is still alive at its end.
 
     Processes get a few seconds to finish exiting first; any still there are named, then killed.
-    (A process of this project that someone starts by hand while the suite runs counts too.)
     """
+    import os
+
     import psutil
 
-    before = set(psutil.pids())
+    mark = os.environ[SESSION_MARK] = f"{os.getpid()}-{os.urandom(4).hex()}"
     yield
-    left = _started_by_the_suite(before)
+    left = _started_by_the_suite(mark)
     _, left = psutil.wait_procs(left, timeout=10)
     if left:
         names = [" ".join(p.cmdline())[:120] for p in left]

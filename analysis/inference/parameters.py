@@ -22,7 +22,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
+from simulation.scenario.problems import ScenarioError
+from simulation.scenario.yaml_reader import load_yaml, read_yaml_file
 
 PARAMETERS_FILE = Path(__file__).with_name("parameters.yaml")
 MAX_PARAMETERS = 10
@@ -91,12 +92,10 @@ def load_parameters(path: str | Path = PARAMETERS_FILE) -> tuple[FreeParameter, 
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"{path}: no such parameter file")
-    try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark else ""
-        raise ParameterError(f"{path}{at}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    try:  # a file the user may name (--parameters): read within the scenario reader's limits
+        entries = load_yaml(read_yaml_file(path, str(path)), str(path))
+    except ScenarioError as exc:  # too large, not text, not valid YAML, a tag, a key given twice
+        raise ParameterError(exc.problems[0]) from None
     return parameters_from(entries, str(path))
 
 

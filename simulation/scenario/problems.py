@@ -7,10 +7,20 @@ in one :class:`ScenarioError`.
 
 from __future__ import annotations
 
+import decimal
 import difflib
+import re
 from dataclasses import dataclass
 
 from simulation.scenario.located import Where, locate
+
+
+# Control characters, and what str.splitlines splits at: shown escaped, as \n, so that a problem is one line.
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _LINE_BREAKING.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class ScenarioError(ValueError):
@@ -43,7 +53,7 @@ class Problem:
 
 def dotted(path) -> str:
     """A key path as the user writes it: ``sdf.units.3.place``."""
-    return ".".join(str(p) for p in path)
+    return ".".join(_one_line(str(p)) for p in path)
 
 
 def problem_at(data, path, message: str, source: str = "<scenario>") -> Problem:
@@ -74,7 +84,7 @@ def show_value(value, limit: int = 60) -> str:
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, str):
-        text = f"'{value}'"
+        text = f"'{_one_line(value)}'"
     elif isinstance(value, dict):
         text = "a mapping"
     elif isinstance(value, (list, tuple)):
@@ -95,5 +105,8 @@ def show_kind(value) -> str:
 def show_number(x) -> str:
     """A number as written: 30000, not 30000.0; a huge or tiny one in short form (1e+300, not 300 digits)."""
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x != 0 and not 1e-6 <= abs(x) < 1e15:
-        return f"{x:.4g}"
+        try:
+            return f"{x:.4g}"
+        except OverflowError:  # a whole number past a float's range (1e+400, read from 400 digits)
+            return f"{decimal.Context(prec=4).create_decimal(x).normalize():e}"
     return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
