@@ -102,8 +102,8 @@ def test_displays_summarise(run30):
 
 def test_maps_on_any_day_and_territory_from_the_model(run30):
     fig = plot_map(run30, "2017-07-14")
-    assert fig.axes[0].get_title().endswith("control on 14 July 2017 (day 10)")
-    assert plot_map(run30).axes[0].get_title().endswith("(day 30)")
+    assert fig.axes[0].get_title().startswith("Control on 14 Jul 2017 (day 10) · The battle for Raqqa")
+    assert plot_map(run30).axes[0].get_title().startswith("Control on 3 Aug 2017 (day 30) · ")
     with pytest.raises(ValueError):
         plot_map(run30, 45)
     assert len(plot_territory(run30).axes[0].collections) == len(plot_territory(run30.daily).axes[0].collections)

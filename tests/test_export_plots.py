@@ -1,7 +1,13 @@
-"""Export to GeoJSON/CSV and the two figures, on a real (coarse, short) model run."""
+"""Export to GeoJSON/CSV and the two figures, on a real (coarse, short) model run.
+
+The figures are checked as objects (texts, legend entries, ticks, artists' extents),
+not as pixels: the map at each cell size, the territory figure on a whole July run's
+tables (made here, so that the milestones fall on known days).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,12 +16,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from shapely.geometry import Point, shape
 
-from analysis.plots import FACTION_COLOURS, plot_control_map, plot_territory
+from analysis.history import SWEEP_RECORD, area_below_date
+from analysis.map_plot import OUTSIDE_COLOUR
+from analysis.plots import FACTION_COLOURS, map_title, plot_control_map, plot_map, plot_territory, scenario_label
 from simulation import ConflictModel
 from simulation.export import control_geojson, write_csv, write_json
 from simulation.factions import Faction
+from simulation.theatre import theatre_map
 
 SCENARIO = Path(__file__).parents[1] / "scenarios" / "2017-07-04_raqqa.yaml"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -85,14 +96,119 @@ def _check_png(path: Path, min_bytes: int = 10_000):
     assert min_bytes < len(data) < 5_000_000
 
 
+# ---- territory.png: the contested story first, on month ticks, with the milestones -------------------
+JULY_START, JULY_END = dt.date(2017, 7, 4), dt.date(2017, 12, 31)
+# A run's days as the record does not date them: the model's own milestones.
+RAQQA_TAKEN, SIEGE_BROKEN = dt.date(2017, 9, 3), dt.date(2017, 8, 30)
+
+
+def _july_tables():
+    """A whole July run's daily areas (ISIS falling to near nothing) and events: Raqqa falls, the siege breaks."""
+    days = pd.date_range(JULY_START, JULY_END)
+    share = np.linspace(0.0, 1.0, days.size)
+    start = {"ISIS": 60_000.0, "SAA": 41_000.0, "SDF": 38_000.0, "ISF": 150_000.0}
+    gain = {"ISIS": -59_700.0, "SAA": 35_000.0, "SDF": 14_000.0, "ISF": 10_700.0}
+    daily = pd.DataFrame([{"date": d.date().isoformat(), "step": i, "faction": f, "area_km2": start[f] + gain[f] * s}
+                          for i, (d, s) in enumerate(zip(days, share, strict=True)) for f in start])
+    events = pd.DataFrame([
+        {"date": SIEGE_BROKEN.isoformat(), "step": (SIEGE_BROKEN - JULY_START).days, "event": "siege_broken",
+         "place": "Deir ez-Zor", "faction": "SAA", "detail": "besieged pocket rejoined its side"},
+        {"date": RAQQA_TAKEN.isoformat(), "step": (RAQQA_TAKEN - JULY_START).days, "event": "captured",
+         "place": "Raqqa", "faction": "SDF", "detail": "from ISIS"},
+    ])
+    return daily, events
+
+
+def _lines_by_gid(fig) -> dict[str, list]:
+    return {gid: [ln for ax in fig.axes for ln in ax.lines if ln.get_gid() == gid]
+            for gid in {ln.get_gid() for ax in fig.axes for ln in ax.lines if ln.get_gid()}}
+
+
+def _x_date(line) -> dt.date:
+    return mdates.num2date(line.get_xdata()[0]).date()
+
+
 def test_plot_territory(model, tmp_path):
     path = tmp_path / "territory.png"
     fig = plot_territory(model.daily, path, title="test")
     _check_png(path)
-    ax = fig.axes[0]
-    assert isinstance(ax.xaxis.get_major_formatter(), mdates.DateFormatter)
-    labels = [t.get_text() for t in ax.get_xticklabels()]
+    change, whole = fig.axes[:2]
+    labels = [t.get_text() for t in whole.get_xticklabels()]
     assert any(month in label for label in labels for month in MONTHS), labels
+    assert [ln.get_label() for ln in change.lines if ln.get_label() in FACTION_COLOURS] == [f.name for f in Faction]
+    # A model draws its own event log's milestones, as its tables do.
+    assert len(plot_territory(model).axes[0].collections) == len(fig.axes[0].collections)
+
+
+def test_territory_puts_the_change_since_the_start_first_and_the_stacked_whole_below():
+    daily, events = _july_tables()
+    fig = plot_territory(daily, events=events)
+    change, whole = fig.axes[:2]
+    assert change.get_position().height > 1.8 * whole.get_position().height
+    assert change.get_position().y0 > whole.get_position().y1
+    isis = next(ln for ln in change.lines if ln.get_label() == "ISIS")
+    assert isis.get_ydata()[0] == 0.0 and isis.get_ydata()[-1] == pytest.approx(-59.7)  # thousand km² lost
+    low, high = change.get_ylim()
+    assert low < -59.7 and 35.0 < high < 100  # the ISF's 150,000 km² of Iraq do not set the scale
+    assert len(whole.collections) == len(Faction)  # the stack: one area per faction
+    held = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert any(t.startswith("ISIS") and "60 → 0" in t for t in held), held
+
+
+def test_territory_has_a_tick_at_every_month_start_from_the_start_month():
+    daily, events = _july_tables()
+    whole = plot_territory(daily, events=events).axes[1]
+    months = [dt.datetime(2017, m, 1) for m in range(7, 13)]
+    assert list(whole.get_xticks()) == pytest.approx(list(mdates.date2num(months)))
+    labels = [t.get_text() for t in whole.get_xticklabels()]
+    assert labels == ["Jul\n2017", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert mdates.num2date(whole.get_xlim()[0]).date() == dt.date(2017, 7, 1)
+    assert mdates.num2date(whole.get_xlim()[1]).date() == JULY_END
+
+
+def test_territory_marks_the_milestones_the_run_reached_beside_the_records_dates():
+    daily, events = _july_tables()
+    fig = plot_territory(daily, events=events)
+    lines = _lines_by_gid(fig)
+    found = {"raqqa_falls": RAQQA_TAKEN, "siege_broken": SIEGE_BROKEN,
+             "isis_below_5pct": area_below_date(daily.assign(date=pd.to_datetime(daily.date)), "ISIS").date()}
+    for key, day in found.items():
+        assert [_x_date(ln) for ln in lines[f"model:{key}"]] == [day, day], key  # both panels
+        assert all(ln.get_linestyle() == "-" for ln in lines[f"model:{key}"])
+    for m in SWEEP_RECORD:
+        if isinstance(m.historical, dt.date):  # every record date falls inside a July run
+            assert {_x_date(ln) for ln in lines[f"record:{m.key}"]} == {m.historical}, m.key
+            assert all(ln.get_linestyle() == "--" for ln in lines[f"record:{m.key}"])
+    key = {t.get_gid(): t.get_text() for t in fig.texts if (t.get_gid() or "").startswith("key:")}
+    assert "run 3 Sep" in key["key:raqqa_falls"] and "record 17 Oct" in key["key:raqqa_falls"]
+    assert "44 days early" in key["key:raqqa_falls"]
+    assert "run 30 Aug" in key["key:siege_broken"] and "record 5 Sep" in key["key:siege_broken"]
+    assert "not by 31 Dec" in key["key:abu_kamal_falls"]  # missed within the run: said, not hidden
+    assert "record: not dated" in key["key:isis_below_5pct"]
+    styles = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "the day the run reached it" in styles and "the record's date" in styles
+
+
+def test_territory_leaves_out_milestones_the_run_starts_after_or_stops_before():
+    daily, events = _july_tables()
+    late = daily[pd.to_datetime(daily.date) >= pd.Timestamp(2017, 11, 3)]
+    gids = {t.get_gid() for t in plot_territory(late, events=events.iloc[:0]).texts}
+    assert "key:raqqa_falls" not in gids and "key:siege_broken" not in gids  # history before 3 November
+    assert "key:abu_kamal_falls" in gids  # due on 19 November, inside the run
+    early = daily[pd.to_datetime(daily.date) <= pd.Timestamp(2017, 7, 9)]
+    fig = plot_territory(early, events=events.iloc[:0])
+    assert not [t for t in fig.texts if (t.get_gid() or "").startswith("key:")]
+    assert any("none reached" in t.get_text() for t in fig.texts)
+
+
+# ---- map.png: a plain title, labels that do not collide, a legend for every mark, nothing clipped --------
+def _texts(fig, gid: str) -> list:
+    return [t for t in fig.axes[0].texts if t.get_gid() == gid]
+
+
+def _renderer(fig):
+    return FigureCanvasAgg(fig).get_renderer() if not isinstance(fig.canvas, FigureCanvasAgg) \
+        else fig.canvas.get_renderer()
 
 
 def test_plot_control_map(model, tmp_path):
@@ -101,7 +217,82 @@ def test_plot_control_map(model, tmp_path):
     _check_png(path, min_bytes=30_000)
     ax = fig.axes[0]
     assert ax.get_legend() is not None
-    texts = {t.get_text() for t in ax.texts}
+    texts = {t.get_text() for t in _texts(fig, "place")}
     assert {"Raqqa", "Deir ez-Zor", "Mosul"} <= texts
     fig = plot_control_map(model.theatre, model.control, places=["Raqqa", "Tabqa"])
-    assert {t.get_text() for t in fig.axes[0].texts} == {"Raqqa", "Tabqa"}
+    assert {t.get_text() for t in _texts(fig, "place")} == {"Raqqa", "Tabqa"}
+
+
+def test_map_title_is_plain_one_date_the_scenario_and_the_seed(model):
+    title = map_title(dt.date(2017, 12, 31), "4 July 2017: the battle for Raqqa", 1, dt.date(2017, 7, 4))
+    assert title == "Control on 31 Dec 2017 · The battle for Raqqa, from 4 Jul · seed 1"
+    assert title.count("2017") == 1 and ":" not in title
+    assert map_title(dt.date(2017, 8, 3), "4 July 2017, no Russian air support", 7) == \
+        "Control on 3 Aug 2017 · No Russian air support · seed 7"
+    assert scenario_label("my own test") == "My own test"
+    drawn = plot_map(model).axes[0].get_title()
+    assert drawn == f"Control on 9 Jul 2017 (day 5) · The battle for Raqqa, from 4 Jul · seed {model.seed}"
+
+
+@pytest.fixture(scope="module", params=[5, 10, 20], ids=["5km", "10km", "20km"])
+def sized_map(request):
+    """The map at each cell size, Syria's ground to the SAA and Iraq's to the ISF, a few cells besieged."""
+    tmap = theatre_map(request.param)
+    control = np.where(tmap.country == 2, int(Faction.ISF), int(Faction.SAA)).astype(np.int8)
+    control[tmap.place_cell["Abu Kamal"]] = int(Faction.ISIS)
+    besieged = np.zeros(tmap.n_cells, bool)
+    besieged[tmap.place_cell["Abu Kamal"]] = True
+    fig = plot_control_map(tmap, control, title="test", besieged=besieged)
+    return tmap, fig
+
+
+def test_no_two_labels_overlap_and_none_is_cut_off(sized_map):
+    tmap, fig = sized_map
+    renderer = _renderer(fig)
+    ax = fig.axes[0]
+    places = [t.get_window_extent(renderer) for t in _texts(fig, "place")]
+    names = [t.get_window_extent(renderer) for t in _texts(fig, "governorate")]
+    assert len(places) >= 30 and len(names) == len(tmap.geography.governorates)
+    for i, a in enumerate(places):
+        assert not any(a.overlaps(b) for b in places[i + 1:] + names), _texts(fig, "place")[i].get_text()
+        assert ax.bbox.containsx(a.x0) and ax.bbox.containsx(a.x1) and ax.bbox.containsy(a.y0) \
+            and ax.bbox.containsy(a.y1)
+    # The most important places are always labelled.
+    assert {"Mosul", "Raqqa", "Deir ez-Zor", "Abu Kamal", "al-Qaim", "Tabqa"} <= \
+        {t.get_text() for t in _texts(fig, "place")}
+
+
+def test_axis_limits_hold_every_hex_whole(sized_map):
+    tmap, fig = sized_map
+    ax = fig.axes[0]
+    lon, lat = tmap.hex_vertices(np.flatnonzero(tmap.in_theatre))
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < lon.min() and lon.max() < x1 and y0 < lat.min() and lat.max() < y1
+    cells = next(c for c in ax.collections if c.get_gid() == "cells")
+    assert len(cells.get_paths()) == int(tmap.in_theatre.sum())
+    assert np.all(cells.get_facecolors()[:, 3] == 1.0)  # opaque: the neutral ground shows only outside
+
+
+def test_legend_explains_every_mark_on_the_map(sized_map):
+    _, fig = sized_map
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert {"ISIS", "SAA", "ISF"} <= set(labels) and "SDF" not in labels  # the factions holding ground
+    for words in ("outside the theatre", "besieged", "river", "Syria–Iraq border", "governorate border",
+                  "city or town", "airbase"):
+        assert any(words in label for label in labels), (words, labels)
+    assert fig.axes[0].get_facecolor() == pytest.approx(to_rgba(OUTSIDE_COLOUR))
+
+
+def test_scale_bar_and_the_ground_outside_the_theatre_are_named(sized_map):
+    tmap, fig = sized_map
+    assert [t.get_text() for t in _texts(fig, "scale-bar")] == ["100 km"]
+    # The hole between Aleppo, Raqqa and Homs is Hama governorate: outside the theatre, and named.
+    hama = next(t for t in _texts(fig, "neighbour") if t.get_text() == "HAMA")
+    lon, lat = hama.get_position()
+    assert not shapely.contains_xy(tmap.geography.theatre_outline, lon, lat)
+    assert "Hama" not in tmap.geography.governorates
+
+
+def test_map_without_besieged_cells_has_no_besieged_entry(model):
+    fig = plot_control_map(model.theatre, model.control, besieged=np.zeros(model.theatre.n_cells, bool))
+    assert not any("besieged" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
