@@ -59,11 +59,23 @@ class RunInspection:
             day: days since the start (0 = the start date), a date, or an ISO date
                 string (``"2017-09-05"``); default today. Days not yet run are refused.
         """
+        return self.control_history[self._day_run(day)]
+
+    def day_state(self, day: int | str | dt.date | None = None) -> records.DayState:
+        """A day as the map shows it: holders, besieged cells, units and the line, over the theatre's cells.
+
+        Args:
+            day: as in :meth:`control_on`; default today.
+        """
+        return records.model_day_state(self, self._day_run(day))
+
+    def _day_run(self, day) -> int:
+        """Days since the start of ``day`` (default today), refusing days not yet run."""
         step = self.steps if day is None else self.step_of(day)
         if not 0 <= step <= self.steps:
             raise ValueError(f"day {day}: the run covers {self.spec.start} (day 0) to {self.date} "
                              f"(day {self.steps})")
-        return self.control_history[step]
+        return step
 
     def step_of(self, day: int | str | dt.date) -> int:
         """Days since the start of a day given as a number, a date or an ISO date string."""

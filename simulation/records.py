@@ -1,13 +1,25 @@
-"""The day's figures and the event log, as tidy tables.
+"""The day's figures and the event log, as tidy tables; the map of every day, for going back.
 
 The daily figures go through Mesa's ``DataCollector`` (one table row per faction per
 day, and one per faction and governorate); events and air strikes are plain lists
 of records. All three come out as pandas DataFrames with calendar dates.
+
+Each day also keeps what the browser map shows of it, so that a viewer can go back
+in time and a finished run can be replayed without running it again: the control
+map (``model.control_history``), the besieged cells (``model.besieged_history``), where
+each unit stood and how strong it was (``model.unit_history``) and the deconfliction
+line's state (``model.line_history``). A run's ``history.npz`` holds the same
+(:func:`write_history`, :func:`read_history`); both give a :class:`DayState` per day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,10 +53,22 @@ def make_datacollector() -> DataCollector:
 
 
 def record_day(model) -> None:
-    """Keep today's control map; add today's rows: per faction, and per faction and governorate."""
+    """Keep today's map (holders, besieged cells, units, the line); add today's rows.
+
+    The rows are per faction, and per faction and governorate. The first day's
+    record starts the histories (see the module's docstring); they only read the
+    model, so keeping them changes no result.
+    """
+    if not model.control_history:
+        model.besieged_history, model.unit_history, model.line_history = [], UnitHistory(), []
     snapshot = model.control.copy()  # int8 per cell: about 5 KB a day at 10 km
     snapshot.setflags(write=False)
     model.control_history.append(snapshot)
+    besieged = besieged_cells(model)  # a few dozen cells at most
+    besieged.setflags(write=False)
+    model.besieged_history.append(besieged)
+    model.unit_history.record(model.all_units())
+    model.line_history.append((bool(model.deconfliction.in_force), int(model.deconfliction.incidents)))
     tmap, dc = model.theatre, model.datacollector
     date = model.date.isoformat()
     control = np.where(tmap.in_theatre, model.control, -1)
@@ -79,6 +103,219 @@ def record_day(model) -> None:
                 "area_km2": float(g_area[i]), "cells": int(g_cells[i]), "population": float(g_people[i]),
             })
     dc.collect(model)
+
+
+def besieged_cells(model) -> np.ndarray:
+    """The theatre's cells cut off from their holder's supply sources today, as sorted flat indices."""
+    supplied = np.zeros(model.theatre.n_cells, dtype=bool)
+    for f in Faction:
+        supplied |= (model.control == f) & model.supplied[f]
+    return np.flatnonzero(model.theatre.in_theatre & ~supplied).astype(np.int32)
+
+
+class UnitHistory:
+    """Where each unit stood and how strong it was, day by day: two numbers per unit a day.
+
+    Units are numbered in the order first seen (the model's order); a unit destroyed
+    stands on cell -1 with no fighters from then on.
+
+    Attributes:
+        names: each unit's name, by number.
+        factions: each unit's faction code, by number.
+    """
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.factions: list[int] = []
+        self._number: dict[int, int] = {}  # Mesa's unique_id -> number
+        self._days: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def record(self, units: Sequence) -> None:
+        """Add a day: each unit's flat cell index and fighters."""
+        for u in units:
+            if u.unique_id not in self._number:
+                self._number[u.unique_id] = len(self.names)
+                self.names.append(u.name)
+                self.factions.append(int(u.faction))
+        cell = np.full(len(self.names), -1, dtype=np.int32)
+        strength = np.zeros(len(self.names), dtype=np.float32)
+        number = [self._number[u.unique_id] for u in units]
+        cell[number] = [u.k for u in units]
+        strength[number] = [u.strength for u in units]
+        self._days.append((cell, strength))
+
+    def on(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's flat cell index (-1: not in the field) and fighters on a day, for every unit numbered."""
+        cell, strength = self._days[step]
+        missing = len(self.names) - cell.size  # units first seen later
+        return np.pad(cell, (0, missing), constant_values=-1), np.pad(strength, (0, missing))
+
+
+@dataclass(frozen=True)
+class DayState:
+    """One day of a run as the map shows it, over the theatre's cells in grid order.
+
+    The same for a live model (:meth:`~simulation.inspection.RunInspection.day_state`)
+    and a finished run's history file (:meth:`RunHistory.day_state`).
+    """
+
+    step: int
+    date: dt.date
+    control: np.ndarray  # faction code per theatre cell
+    besieged: np.ndarray  # theatre cells (indices) cut off from their holder's supply sources
+    unit_name: Sequence[str]  # every unit numbered, then per unit:
+    unit_faction: np.ndarray  # its faction code
+    unit_cell: np.ndarray  # the theatre cell (index) it stood on; -1 once destroyed
+    unit_strength: np.ndarray  # its fighters
+    line_in_force: bool  # the deconfliction line
+    incidents: int  # SAA-SDF incidents so far
+
+
+def theatre_index(tmap) -> np.ndarray:
+    """Per grid cell, its index among the theatre's cells (-1 outside the theatre)."""
+    index = np.full(tmap.n_cells, -1, dtype=np.int32)
+    index[tmap.in_theatre] = np.arange(int(tmap.in_theatre.sum()), dtype=np.int32)
+    return index
+
+
+def last_recorded_day(model) -> int:
+    """The last day whose record is whole: the step counter moves on as a day begins, the record at its end."""
+    return len(model.line_history) - 1  # the last of a day's records to be kept
+
+
+def model_day_state(model, step: int) -> DayState:
+    """A recorded day of a live model as a :class:`DayState` (the step must have been run)."""
+    index = theatre_index(model.theatre)
+    cell, strength = model.unit_history.on(step)
+    in_force, incidents = model.line_history[step]
+    return DayState(step=step, date=day_of(model.spec.start, step),
+                    control=model.control_history[step][model.theatre.in_theatre],
+                    besieged=index[model.besieged_history[step]],
+                    unit_name=model.unit_history.names,
+                    unit_faction=np.array(model.unit_history.factions, dtype=np.int8),
+                    unit_cell=np.where(cell >= 0, index[cell], -1), unit_strength=strength,
+                    line_in_force=in_force, incidents=incidents)
+
+
+# ---- the history file: a finished run's days, for ``run.py viz --replay`` --------------
+HISTORY_FILE = "history.npz"
+HISTORY_FORMAT = 1  # raised when the file's arrays change meaning
+_DAY_ARRAYS = ("control", "besieged", "unit_cell", "unit_strength", "line_in_force", "incidents")
+
+
+class HistoryError(ValueError):
+    """A history file that cannot be read back: why, in one line."""
+
+
+def write_history(model, path: str | Path) -> None:
+    """Save every day of a run so far for ``run.py viz --replay`` (``np.savez_compressed``).
+
+    Per day and theatre cell: the holder (int8) and whether besieged; per day and
+    unit: its theatre cell (-1 once destroyed) and fighters; per day: the line's
+    state. With them the units' names and factions and the run's metadata (scenario,
+    seed, start date, cell size, the deconfliction line as the scenario draws it), so
+    that the map needs neither the scenario file nor a new run: about 60 KB for 180
+    days at 10 km.
+    """
+    tmap, days = model.theatre, model.steps + 1
+    index = theatre_index(tmap)
+    besieged = np.zeros((days, int(tmap.in_theatre.sum())), dtype=bool)
+    for step, cells in enumerate(model.besieged_history):
+        besieged[step, index[cells]] = True
+    cells, strength = (np.stack(a) for a in zip(*(model.unit_history.on(step) for step in range(days))))
+    line = model.rules.deconfliction.line
+    meta = {"format": HISTORY_FORMAT, "scenario": model.spec.name, "seed": int(model.seed),
+            "start": model.spec.start.isoformat(), "cell_km": float(tmap.cell_km),
+            "factions": [f.name for f in Faction],
+            "deconfliction_line": line if isinstance(line, str) else [list(map(float, p)) for p in line]}
+    np.savez_compressed(
+        path, meta=np.array(json.dumps(meta)),
+        control=np.stack(model.control_history)[:, tmap.in_theatre], besieged=besieged,
+        unit_name=np.array(model.unit_history.names, dtype=str),
+        unit_faction=np.array(model.unit_history.factions, dtype=np.int8),
+        unit_cell=np.where(cells >= 0, index[cells], -1).astype(np.int32), unit_strength=strength,
+        line_in_force=np.array([s for s, _ in model.line_history]),
+        incidents=np.array([n for _, n in model.line_history], dtype=np.int32))
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """A finished run's days, read back from its history file by :func:`read_history`.
+
+    Attributes:
+        scenario, seed, start, cell_km: the run's scenario name, seed, start date and cell size.
+        deconfliction_line: ``"euphrates"`` or the line's lon/lat points, as in the scenario.
+        control, besieged: per day (rows) and theatre cell, the holder and whether besieged.
+        unit_name, unit_faction: per unit; unit_cell, unit_strength: per day and unit.
+        line_in_force, incidents: per day, the deconfliction line's state.
+    """
+
+    scenario: str
+    seed: int
+    start: dt.date
+    cell_km: float
+    deconfliction_line: str | list
+    control: np.ndarray
+    besieged: np.ndarray
+    unit_name: Sequence[str]
+    unit_faction: np.ndarray
+    unit_cell: np.ndarray
+    unit_strength: np.ndarray
+    line_in_force: np.ndarray
+    incidents: np.ndarray
+
+    @property
+    def last_day(self) -> int:
+        """The last day recorded (days since the start)."""
+        return len(self.control) - 1
+
+    def day_state(self, step: int) -> DayState:
+        """Day ``step`` (0 = the start date) as a :class:`DayState`."""
+        return DayState(step=step, date=day_of(self.start, step), control=self.control[step],
+                        besieged=np.flatnonzero(self.besieged[step]), unit_name=self.unit_name,
+                        unit_faction=self.unit_faction, unit_cell=self.unit_cell[step],
+                        unit_strength=self.unit_strength[step], line_in_force=bool(self.line_in_force[step]),
+                        incidents=int(self.incidents[step]))
+
+
+def read_history(path: str | Path) -> RunHistory:
+    """Read a history file written by :func:`write_history`, checking it is whole.
+
+    Raises:
+        HistoryError: the file is missing, not a history file, damaged or of another
+            format, with the reason in one line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HistoryError(f"no {path.name} in {path.parent} (a run from before replays were saved, or not a "
+                           "run folder): run it again with run.py run")
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            arrays = {name: saved[name] for name in ("meta", "unit_name", "unit_faction", *_DAY_ARRAYS)}
+        meta = json.loads(str(arrays.pop("meta")))
+        if meta.get("format") != HISTORY_FORMAT:
+            raise HistoryError(f"{path.name} is of format {meta.get('format')}; this version reads "
+                               f"format {HISTORY_FORMAT}")
+        history = RunHistory(scenario=str(meta["scenario"]), seed=int(meta["seed"]),
+                             start=dt.date.fromisoformat(meta["start"]), cell_km=float(meta["cell_km"]),
+                             deconfliction_line=meta["deconfliction_line"],
+                             **{k: v for k, v in arrays.items() if k != "unit_name"},
+                             unit_name=arrays["unit_name"].tolist())
+    except HistoryError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
+        raise HistoryError(f"{path.name} is damaged ({type(exc).__name__}: {exc})".replace("\n", " ")) from None
+    days, cells = history.control.shape if history.control.ndim == 2 else (0, 0)
+    units = len(history.unit_name)
+    shapes = {"control": (days, cells), "besieged": (days, cells), "unit_faction": (units,),
+              "unit_cell": (days, units), "unit_strength": (days, units), "line_in_force": (days,),
+              "incidents": (days,)}
+    wrong = [name for name, shape in shapes.items() if getattr(history, name).shape != shape]
+    if days == 0 or wrong or meta.get("factions") != [f.name for f in Faction] \
+            or not ((0 <= history.control) & (history.control < len(Faction))).all():
+        raise HistoryError(f"{path.name} is damaged (its arrays do not fit together: "
+                           f"{', '.join(wrong) or 'control codes or factions'})")
+    return history
 
 
 def city_rings(tmap) -> tuple[list[str], np.ndarray]:

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from analysis.plots import FACTION_COLOURS
-from viz.harness import CHROMIUM, chromium, choose, press, served, wait_for_map
+from viz.harness import (CHROMIUM, chromium, choose, describe_cell, press, scrub_to, served, shown_holders,
+                         wait_for_map, wait_for_page)
 from viz.map_data import MapFrame
 
 pytestmark = pytest.mark.skipif(
@@ -57,7 +58,7 @@ def test_map_steps_resets_with_a_lever_and_logs_no_errors(tmp_path):
     with served() as url, chromium() as page:
         problems = watch_console(page)
         page.goto(url)
-        wait_for_map(page, 0)
+        wait_for_page(page, 0)
         page.screenshot(path=tmp_path / "page_day0.png")
         canvas = page.locator("canvas.e17-map-canvas")
         # The first screenshot can catch the canvas between a layout pass and the redraw
@@ -132,7 +133,7 @@ def test_hovering_a_cell_describes_it(tmp_path):
 def test_events_and_charts_follow_the_steps(tmp_path):
     with served("scenarios/variants/fragile_deconfliction.yaml") as url, chromium() as page:
         page.goto(url)
-        wait_for_map(page, 0)
+        wait_for_page(page, 0)
         assert "variants/fragile_deconfliction" in page.locator(".e17-run").inner_text()
         for day in range(1, 4):
             press(page, "Step")
@@ -143,3 +144,90 @@ def test_events_and_charts_follow_the_steps(tmp_path):
         assert "2017-07-0" in rows.first.inner_text()
         assert page.locator(".e17-charts canvas").count() >= 3
         page.screenshot(path=tmp_path / "events_day3.png")
+
+
+def _holders(control: np.ndarray) -> str:
+    """Theatre cells' holders as the map's ``data-holders`` string."""
+    return "".join(str(int(c)) for c in control)
+
+
+def _changed_cell(before: str, after: str) -> int:
+    """A theatre cell whose holder differs between two days' holders (the middle one of those that do)."""
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    assert changed, "no cell changed hands between the two days"
+    return changed[len(changed) // 2]
+
+
+def test_the_day_slider_goes_back_and_a_step_resumes_from_the_latest_day(tmp_path):
+    from simulation.factions import Faction
+    from simulation.model import ConflictModel
+    from simulation.scenario import load_scenario
+
+    reference = ConflictModel(load_scenario("2017-07-04_raqqa"), seed=1).run(30)  # what the viewer runs
+    with served() as url, chromium() as page:
+        problems = watch_console(page)
+        page.goto(url)
+        wait_for_page(page, 0)
+        for day in range(1, 31):
+            press(page, "Step")
+            wait_for_map(page, day)
+        assert shown_holders(page) == _holders(reference.day_state(30).control)
+
+        scrub_to(page, 20)
+        page.screenshot(path=tmp_path / "scrubbed_to_day20.png")
+        assert "24 July 2017" in page.locator(".e17-map-date").inner_text()
+        then, now = (_holders(reference.day_state(d).control) for d in (20, 30))
+        assert shown_holders(page) == then
+        cell = _changed_cell(then, now)
+        assert f"held by {Faction(int(then[cell])).name}" in describe_cell(page, reference.theatre, cell)
+        assert "Day 20 of 30" in page.locator(".e17-day").inner_text()
+        newest = page.locator(".e17-events tr[data-event] td").first.inner_text()
+        assert newest <= "2017-07-24"  # the feed stops at the day shown
+
+        press(page, "Step")  # resumes from day 30, and the view follows the latest day again
+        wait_for_map(page, 31)
+        assert page.locator(".e17-map").get_attribute("data-day") == "31"
+        assert "4 August 2017" in page.locator(".e17-map-date").inner_text()
+        assert "Day 20 of" not in page.locator(".e17-day").inner_text()
+        assert problems == []
+
+
+def test_a_replay_shows_a_finished_runs_days_from_its_folder(tmp_path):
+    import csv
+    import subprocess
+    import sys
+
+    from simulation.factions import Faction
+    from simulation.records import read_history
+    from simulation.theatre import theatre_map
+    from viz.harness import RUN_PY
+
+    out = tmp_path / "run"
+    subprocess.run([sys.executable, str(RUN_PY), "run", "2017-07-04_raqqa", "--days", "20", "--cell-km", "20",
+                    "--quiet", "--out", str(out)], check=True, capture_output=True, timeout=300)
+    history = read_history(out / "history.npz")
+    with open(out / "daily.csv", newline="") as f:
+        daily = list(csv.DictReader(f))
+    with open(out / "events.csv", newline="") as f:
+        events = list(csv.DictReader(f))
+    with served("--replay", str(out)) as url, chromium() as page:
+        problems = watch_console(page)
+        page.goto(url)
+        wait_for_page(page, 20)  # opens on the run's last day
+        assert f"Replay of {out}" in page.locator(".e17-replay").inner_text()
+        assert page.get_by_role("button", name="Step", exact=True).count() == 0  # nothing steps
+        assert shown_holders(page) == _holders(history.control[20])
+
+        scrub_to(page, 10)
+        page.screenshot(path=tmp_path / "replay_day10.png")
+        assert "14 July 2017" in page.locator(".e17-map-date").inner_text()
+        shown = shown_holders(page)
+        assert shown == _holders(history.control[10])
+        # The same ground as the run's daily.csv counts, faction by faction.
+        for row in (r for r in daily if r["date"] == "2017-07-14"):
+            assert shown.count(str(int(Faction[row["faction"]]))) == int(row["cells"]), row["faction"]
+        cell = _changed_cell(shown, _holders(history.control[20]))
+        assert f"held by {Faction(int(shown[cell])).name}" in describe_cell(page, theatre_map(20.0), cell)
+        rows = page.locator(".e17-events tr[data-event]")
+        assert rows.count() == sum(int(e["step"]) <= 10 for e in events)
+        assert problems == []

@@ -18,7 +18,7 @@ from simulation.geography import project
 from simulation.model import ConflictModel
 from simulation.scenario import load_scenario
 from viz.levers import CampaignModel, lever_overrides, model_params, scenario_choice, shipped_scenarios
-from viz.map_data import MapFrame, day_frame, static_layers
+from viz.map_data import MapFrame, day_frame, model_layers
 from viz.panels import daily_series, event_feed_html, event_line, strikes_per_day
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def test_the_day_frame_carries_the_models_state(stepped):
     model = stepped
     tmap = model.theatre
     cells = np.flatnonzero(tmap.in_theatre)
-    frame = day_frame(model)
+    frame = day_frame(model_layers(model), model.day_state())
     holder = np.frombuffer(frame["holder"].encode("ascii"), dtype=np.uint8) - ord("0")
     assert np.array_equal(holder, model.control[cells])
     assert frame["day"] == 25 and frame["date"] == model.date.isoformat()
@@ -112,7 +112,7 @@ def test_the_day_frame_carries_the_models_state(stepped):
 
 def test_static_layers_fit_the_canvas_and_put_places_on_their_cells(stepped):
     model = stepped
-    layers = static_layers(model)
+    layers = model_layers(model)
     x, y = np.array(layers["x"]), np.array(layers["y"])
     assert x.min() > 0 and x.max() < layers["width"] and y.min() > 0 and y.max() < layers["height"]
     for polyline in layers["borders"] + layers["rivers"] + layers["line"]:
@@ -134,15 +134,17 @@ def test_static_layers_fit_the_canvas_and_put_places_on_their_cells(stepped):
 
 def test_panels_series_and_event_feed(stepped):
     model = stepped
-    dates, area = daily_series(model, "area_km2")
+    dates, area = daily_series(model.datacollector.tables["daily"], "area_km2")
     assert len(dates) == 26 and set(area) == {f.name for f in Faction}
     assert area["ISIS"][-1] == pytest.approx(model.area_held(Faction.ISIS), rel=1e-3)
-    strikes = strikes_per_day(model, dates)
+    strikes = strikes_per_day(model.strike_log, dates)
     assert sum(strikes["coalition"]) + sum(strikes["russia"]) == sum(s["strikes"] for s in model.strike_log)
     html = event_feed_html(model.event_log)
     assert html.count("<tr data-event=") == min(len(model.event_log), 80)
     assert event_line({"event": "captured", "place": "Raqqa", "faction": "SDF", "detail": "from ISIS",
                        "date": "2017-10-17"}) == "SDF takes Raqqa (from ISIS)"
+    assert event_line({"event": "unit_destroyed", "place": "", "faction": "ISIS", "detail": "Hawija group surrendered",
+                       "date": "2017-07-06"}) == "ISIS loses a unit (Hawija group surrendered)"
     assert "&lt;b&gt;" in event_feed_html([{"event": "incident", "place": "<b>", "faction": "SAA",
                                             "detail": "", "date": "2017-08-01"}])
 

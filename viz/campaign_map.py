@@ -4,26 +4,24 @@ Mesa's matplotlib space drawer redraws the whole figure on the server each step
 (hundreds of milliseconds for 3,300 hexes); here the browser keeps the fixed
 layers (borders, rivers, place names) and repaints only the day's holders,
 sieges, units and the deconfliction line from a small frame
-(:mod:`viz.map_data`). Hovering a cell shows its governorate, place, holder,
-population and units; clicking pins that description under the map.
+(:mod:`viz.map_data`), for the latest day or any earlier one (the day slider).
+Hovering a cell shows its governorate, place, holder, population and units;
+clicking pins that description under the map.
 """
 
 from __future__ import annotations
 
 import solara
-from mesa.visualization.utils import update_counter
 
-from viz.map_data import day_frame, static_layers
+from viz.map_data import day_frame
 
 
 @solara.component_vue("campaign_map.vue", vuetify=False)
 def CampaignMapCanvas(layers: dict, frame: dict):
-    """The canvas itself: ``layers`` once per model, ``frame`` every day."""
+    """The canvas itself: ``layers`` once per run, ``frame`` for each day shown."""
 
 
 @solara.component
-def CampaignMap(model):
-    """The map of a model on its current day, redrawn after every step."""
-    update_counter.get()
-    layers = solara.use_memo(lambda: static_layers(model), [model])
-    return CampaignMapCanvas(layers=layers, frame=day_frame(model))
+def CampaignMap(layers: dict, day):
+    """The map of one day of a run (a :class:`~simulation.records.DayState`) on the run's fixed layers."""
+    return CampaignMapCanvas(layers=layers, frame=day_frame(layers, day))

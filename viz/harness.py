@@ -1,4 +1,4 @@
-"""Drive the app in a headless Chromium: for the browser test, the benchmark and the README's screenshot.
+"""Drive the app in a headless Chromium: for the browser tests, the benchmark and the README's screenshot.
 
 The browser is Debian's ``chromium`` package (``apt-get install -y chromium``),
 driven by Playwright's Python package; Playwright never downloads a browser here.
@@ -18,6 +18,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 CHROMIUM = Path(os.environ.get("EUPHRATES2017_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -79,6 +81,47 @@ def wait_for_map(page, day: int, timeout_ms: float = 60_000) -> None:
     page.wait_for_selector(f".e17-map[data-drawn-day='{day}']", timeout=timeout_ms)
 
 
+def wait_for_page(page, day: int, timeout_ms: float = 60_000) -> None:
+    """Wait until the map is drawn for ``day`` and the three charts exist.
+
+    Solara's ECharts component loads its library after it is mounted and fails
+    (a console error, the chart not updated) if its option changes before then: a
+    test steps only once the charts are there.
+    """
+    wait_for_map(page, day, timeout_ms)
+    page.wait_for_function("document.querySelectorAll('.e17-charts canvas').length >= 3", timeout=timeout_ms)
+
+
+def scrub_to(page, day: int) -> None:
+    """Move the day slider to ``day``, one key press (one day) at a time, until the map shows it."""
+    slider = page.locator(".e17-day [role=slider]")
+    shown = int(page.locator(".e17-map").get_attribute("data-day"))
+    while shown != day:
+        slider.press("ArrowLeft" if day < shown else "ArrowRight")
+        shown += -1 if day < shown else 1
+        wait_for_map(page, shown)
+
+
+def shown_holders(page) -> str:
+    """The holders the map shows: one digit (faction code) per theatre cell, in grid order."""
+    return page.locator(".e17-map").get_attribute("data-holders")
+
+
+def describe_cell(page, tmap, cell: int) -> str:
+    """Hover theatre cell ``cell`` (its index among the theatre's cells) and return the map's tooltip."""
+    from viz.map_data import MapFrame
+
+    frame = MapFrame(tmap)
+    k = int(np.flatnonzero(tmap.in_theatre)[cell])
+    x, y = frame.px(tmap.x_km[k], tmap.y_km[k])
+    canvas = page.locator("canvas.e17-map-canvas")
+    scale = canvas.bounding_box()["width"] / frame.width
+    canvas.hover(position={"x": float(x) * scale, "y": float(y) * scale})
+    tip = page.locator(".e17-map-tip")
+    tip.wait_for()
+    return tip.inner_text()
+
+
 def press(page, label: str) -> None:
     """Click the sidebar button with this label (Step, Reset, or play/pause)."""
     page.get_by_role("button", name=label, exact=True).click()
@@ -95,7 +138,7 @@ def screenshot(path: str | Path, days: int = 100, width: int = 1500, height: int
     """Save a screenshot of the app after stepping the July scenario ``days`` days."""
     with served() as url, chromium(width, height) as page:
         page.goto(url)
-        wait_for_map(page, 0)
+        wait_for_page(page, 0)
         for day in range(1, days + 1):
             press(page, "Step")
             wait_for_map(page, day)

@@ -1,9 +1,11 @@
-"""What the browser map needs: the fixed layers once per model, a small frame per day.
+"""What the browser map needs: the fixed layers once per run, a small frame per day.
 
 The map is drawn in the browser (``campaign_map.vue``) from these payloads, so a
-step sends only the day's holders (one character per cell), the besieged cells,
-the units and the line's state: a few kilobytes at 10 km. Coordinates are screen
-pixels of the theatre's equal-area projection (the grid's own km plane), north up.
+step (or a move of the day slider) sends only the day's holders (one character per
+cell), the besieged cells, the units and the line's state: a few kilobytes at 10 km.
+A day comes as a :class:`~simulation.records.DayState`, from a live model or a
+finished run's history file alike. Coordinates are screen pixels of the theatre's
+equal-area projection (the grid's own km plane), north up.
 """
 
 from __future__ import annotations
@@ -55,9 +57,13 @@ def _labelled(places) -> list:
     return [p for p in places if p.population >= LABEL_MIN_POPULATION or p.role in LABELLED_ROLES]
 
 
-def static_layers(model) -> dict:
-    """The layers that do not change during a run, for the browser to draw once."""
-    tmap = model.theatre
+def static_layers(tmap, deconfliction_line) -> dict:
+    """The layers that do not change during a run, for the browser to draw once.
+
+    Args:
+        tmap: the run's :class:`~simulation.theatre.TheatreMap`.
+        deconfliction_line: ``"euphrates"`` or the line's lon/lat points, as in the scenario.
+    """
     geo = tmap.geography
     frame = MapFrame(tmap)
     cells = np.flatnonzero(tmap.in_theatre)
@@ -75,11 +81,10 @@ def static_layers(model) -> dict:
         px, py = frame.px(*project(p.lon, p.lat))
         labels.append({"name": p.name, "x": round(float(px), 1), "y": round(float(py), 1),
                        "big": p.population >= LABEL_MIN_POPULATION})
-    line = model.rules.deconfliction.line
-    if line == "euphrates":
+    if deconfliction_line == "euphrates":
         line_parts = frame.polylines(geo.rivers["Euphrates"].intersection(outline))
     else:
-        line_parts = frame.polylines(shapely.LineString(line).intersection(outline.buffer(0.5)))
+        line_parts = frame.polylines(shapely.LineString(deconfliction_line).intersection(outline.buffer(0.5)))
     return {
         "width": frame.width, "height": frame.height,
         "hex_radius": round(float(tmap.cell_km / SQRT3 * frame.scale), 2),
@@ -97,37 +102,38 @@ def static_layers(model) -> dict:
     }
 
 
-def day_frame(model) -> dict:
-    """The day's holders, besieged cells, units and line state for the browser."""
-    tmap = model.theatre
-    cells = np.flatnonzero(tmap.in_theatre)
-    holder = model.control[cells]
-    supplied = np.stack([model.supplied[f] for f in Faction])[:, cells]
-    besieged = np.flatnonzero(~supplied[holder, np.arange(cells.size)])
-    # Index of each grid cell among the theatre's cells, for the units' positions.
-    position = np.full(tmap.n_cells, -1)
-    position[cells] = np.arange(cells.size)
-    units = model.all_units()
-    ks = np.array([u.k for u in units], dtype=int)
-    factions = np.array([int(u.faction) for u in units], dtype=int)
-    strength = np.array([u.strength for u in units])
-    state = model.deconfliction
+def model_layers(model) -> dict:
+    """:func:`static_layers` of a live model."""
+    return static_layers(model.theatre, model.rules.deconfliction.line)
+
+
+def day_frame(layers: dict, day) -> dict:
+    """A day's holders, besieged cells, units and line state for the browser.
+
+    Args:
+        layers: the run's :func:`static_layers` (the units' markers are placed on them).
+        day: the day as a :class:`~simulation.records.DayState`, from a live model
+            (``model.day_state(n)``) or a finished run's history.
+    """
+    fielded = np.flatnonzero(day.unit_cell >= 0)
+    cell, faction = day.unit_cell[fielded], day.unit_faction[fielded].astype(int)
+    strength = day.unit_strength[fielded].astype(float)
     return {
-        "day": int(model.steps),
-        "date": model.date.isoformat(),
-        "holder": (holder.astype(np.uint8) + ord("0")).tobytes().decode("ascii"),
-        "besieged": besieged.tolist(),
+        "day": int(day.step),
+        "date": day.date.isoformat(),
+        "holder": (day.control.astype(np.uint8) + ord("0")).tobytes().decode("ascii"),
+        "besieged": [int(i) for i in day.besieged],
         # Each unit, for the cell descriptions; one marker per faction and cell to draw.
-        "units": [{"name": u.name, "faction": int(u.faction), "strength": int(round(u.strength)),
-                   "cell": int(position[k])} for u, k in zip(units, ks)],
-        "markers": unit_markers(tmap, position[ks], factions, strength),
-        "line_in_force": bool(state.in_force),
-        "incidents": int(state.incidents),
+        "units": [{"name": day.unit_name[u], "faction": int(f), "strength": int(round(s)), "cell": int(k)}
+                  for u, f, s, k in zip(fielded, faction, strength, cell)],
+        "markers": unit_markers(layers, cell, faction, strength),
+        "line_in_force": bool(day.line_in_force),
+        "incidents": int(day.incidents),
     }
 
 
-def unit_markers(tmap, cell, faction, strength) -> list[dict]:
-    """One marker per faction in each cell: summed fighters, the count of units, a position.
+def unit_markers(layers: dict, cell, faction, strength) -> list[dict]:
+    """One marker per faction in each theatre cell: summed fighters, the count of units, a position.
 
     Units of one side often stack in a cell (an assault force, a city's garrison);
     drawn one by one they would hide each other. Where sides share a cell (a fight
@@ -135,17 +141,16 @@ def unit_markers(tmap, cell, faction, strength) -> list[dict]:
     """
     if cell.size == 0:
         return []
-    frame = MapFrame(tmap)
-    key = cell * len(Faction) + faction
+    nf = len(Faction)
+    key = cell * nf + faction
     keys, inverse, count = np.unique(key, return_inverse=True, return_counts=True)
     fighters = np.bincount(inverse, weights=strength)
-    m_cell, m_faction = keys // len(Faction), keys % len(Faction)
-    theatre = np.flatnonzero(tmap.in_theatre)[m_cell]
-    x, y = frame.px(tmap.x_km[theatre], tmap.y_km[theatre])
+    m_cell, m_faction = keys // nf, keys % nf
+    x, y = np.asarray(layers["x"])[m_cell], np.asarray(layers["y"])[m_cell]
     # Side by side where several factions share a cell: rank within the cell, centred.
     first = np.searchsorted(m_cell, m_cell)  # keys are sorted by cell, then faction
     sides = np.bincount(m_cell)[m_cell]
-    x = x + (np.arange(keys.size) - first - (sides - 1) / 2) * 0.6 * tmap.cell_km / SQRT3 * frame.scale
+    x = x + (np.arange(keys.size) - first - (sides - 1) / 2) * 0.6 * layers["hex_radius"]
     radius = np.maximum(UNIT_RADIUS_MIN_PX, UNIT_RADIUS_PX_PER_SQRT_FIGHTER * np.sqrt(fighters))
     return [{"faction": int(f), "strength": int(round(s)), "count": int(n), "x": round(float(px), 1),
              "y": round(float(py), 1), "r": round(float(r), 1)}
