@@ -28,6 +28,14 @@ class AirWing(Agent):
         self.sorties_per_day = sorties_per_day
         self.strikes_per_sortie = strikes_per_sortie
         self.supports = supports
+        self._permitted_cells: dict[bool, np.ndarray] = {}  # by whether the deconfliction line holds
+
+    def _permitted(self, line_in_force: bool) -> np.ndarray:
+        """The cells it may strike (:func:`~simulation.roles.air_permitted_cells`), once per state of the line."""
+        if line_in_force not in self._permitted_cells:
+            self._permitted_cells[line_in_force] = air_permitted_cells(self.model.theatre, self.arm,
+                                                                       self.model.line_side, line_in_force)
+        return self._permitted_cells[line_in_force]
 
     @property
     def strikes_per_day(self) -> int:
@@ -38,10 +46,11 @@ class AirWing(Agent):
         """Strike enemy units near the supported factions' units, where permitted."""
         model = self.model
         tmap, rules = model.theatre, model.rules.air_support
-        permitted = air_permitted_cells(tmap, self.arm, model.line_side, model.deconfliction.in_force)
-        friends = [u for u in model.all_units() if u.faction in self.supports]
-        targets = [u for u in model.all_units()
-                   if any(model.hostile[f, u.faction] for f in self.supports) and permitted[u.k]]
+        permitted = self._permitted(model.deconfliction.in_force)
+        units = model.all_units()
+        friends = [u for u in units if u.faction in self.supports]
+        enemy = model.hostile[[int(f) for f in self.supports]].any(axis=0).tolist()  # of any side it flies for
+        targets = [u for u in units if enemy[u.faction] and permitted[u.k]]
         if not friends or not targets or self.strikes_per_day <= 0:
             return
         tk = np.array([u.k for u in targets])
@@ -51,7 +60,7 @@ class AirWing(Agent):
         weights = np.array([self.supports[friends[j].faction] for j in nearest]) * in_reach
         weights = weights * np.array([rules.engaged_target_weight if model.engaged_today(u) else 1.0 for u in targets])
         strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)
-        urban = tmap.terrain[tk] == Terrain.URBAN
+        urban = tmap.terrain[tk] == int(Terrain.URBAN)
         killed = air_support.fighters_killed(strikes, urban, rules)
         for unit, n, dead, friend, urban_k in zip(targets, strikes, killed, nearest, urban):
             if n > 0:

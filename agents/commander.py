@@ -20,7 +20,7 @@ from mesa import Agent
 
 from simulation.factions import Faction, Posture
 from simulation.roles import ROLES
-from simulation.rules import combat, movement
+from simulation.rules import combat, kernels, movement
 from simulation.theatre import Terrain
 
 
@@ -47,6 +47,9 @@ class Commander(Agent):
         self.objectives = objectives
         self.source_cells = np.asarray(source_cells, dtype=np.int64)
         self.route: movement.RoutePlan | None = None
+        self._costs: movement.StepCosts | None = None  # its step costs, kept from day to day
+        self.operations = model.spec.faction(faction.key).operations  # how many it runs at once (None: any)
+        self._worth: np.ndarray | None = None  # see _defender_worth
         self.regrouping = False  # after a gain, until its formations are fit to attack again
         self._open: set[int] = set()
 
@@ -58,49 +61,59 @@ class Commander(Agent):
     def plan(self) -> None:
         """Set every unit's objective and posture, and the routes to reach them."""
         model = self.model
-        costs = movement.step_costs(model.theatre, model.control, int(self.faction),
-                                    model.hostile[self.faction], model.may_take[self.faction], model.rules.movement, model.terrain_cost,
-                                    model.air_cover(self.faction))
+        if self._costs is None:
+            self._costs = movement.StepCosts(model.theatre, int(self.faction), model.rules.movement, model.terrain_cost)
+        costs, summary = self._costs.today(model.control, model.hostile[self.faction], model.may_take[self.faction],
+                                           model.air_cover(self.faction))
         strikes = self._counterattack_targets()
         candidates = self._candidates()
         targets = np.unique(np.concatenate([
             [o.cell for o in candidates], self.source_cells, list(strikes.values()),
             [u.home for u in self.units if u.tied and u.home >= 0],
         ]).astype(np.int64))
-        # The fields are read at the units' cells and down their routes from there.
+        # The fields are read at the cells of the units that may move or weigh objectives today, and down
+        # their routes from there (a read elsewhere is still exact: it searches the whole field).
         watch = np.zeros(model.theatre.n_cells, bool)
-        watch[[u.k for u in self.units]] = True
-        self.route = movement.RoutePlan(model.theatre, costs, targets, watch, previous=self.route)
+        watch[[u.k for u in self.units if not self._stays_put(u)]] = True
+        self.route = movement.RoutePlan(model.theatre, costs, targets, watch, previous=self.route, summary=summary)
         if ROLES[self.faction].defends:
             self._plan_defence(candidates, strikes)
         else:
             self._plan_offensive(candidates, strikes)
 
+    def _stays_put(self, unit) -> bool:
+        """A garrison that holds where it is today whatever the plan, reading no route: one at home
+        (an attacker's), or one whose place is still held (the defender's)."""
+        if ROLES[self.faction].defends:
+            return unit.tied and self.model.control[unit.objective] == int(self.faction)
+        return unit.tied and unit.k == unit.home
+
     def _candidates(self) -> list[Objective]:
         """Objectives still to take (attackers) or to keep (ISIS); never empty if any exist."""
-        control = self.model.control
+        model, code = self.model, int(self.faction)
+        cells = np.array([o.cell for o in self.objectives], dtype=np.int64)
+        holders = model.control[cells]
         if ROLES[self.faction].defends:
-            held = [o for o in self.objectives if control[o.cell] == self.faction]
+            held = [o for o, ok in zip(self.objectives, (holders == code).tolist()) if ok]
             return held or self.objectives
         # Open: held by an enemy, or held but cut off (a besieged place is one to relieve).
-        open_ = [o for o in self.objectives if self.model.is_hostile(self.faction, control[o.cell])
-                 or (control[o.cell] == self.faction and not self.model.supplied_at(self.faction, o.cell))]
-        return open_ or self._enemy_places() or self._front()
+        open_ = model.hostile[code][holders] | ((holders == code) & ~model.supplied[self.faction][cells])
+        return [o for o, ok in zip(self.objectives, open_.tolist()) if ok] or self._enemy_places() or self._front()
 
     def _enemy_places(self) -> list[Objective]:
         """Named places in the side's operating area held by its enemies (fallback objectives)."""
-        model = self.model
+        model, code = self.model, int(self.faction)
         weight = model.rules.command.fallback_objective_weight
-        cells = [(p.name, model.theatre.place_cell[p.name]) for p in model.theatre.geography.places]
-        return [Objective(name, k, weight) for name, k in cells
-                if model.may_take[self.faction][k] and model.hostile[self.faction, model.control[k]]]
+        places = model.theatre.geography.places
+        cells = np.array([model.theatre.place_cell[p.name] for p in places], dtype=np.int64)
+        wanted = model.may_take[self.faction][cells] & model.hostile[code][model.control[cells]]
+        return [Objective(p.name, int(k), weight) for p, k, ok in zip(places, cells.tolist(), wanted.tolist()) if ok]
 
     def _front(self) -> list[Objective]:
         """With no place left to take: enemy cells next to own ground, as mop-up objectives."""
         model = self.model
-        nb = model.theatre.neighbours
         enemy = model.hostile[self.faction][model.control] & model.may_take[self.faction]
-        touching = ((model.control[np.where(nb >= 0, nb, 0)] == self.faction) & (nb >= 0)).any(axis=1)
+        touching = kernels.touches(model.theatre.neighbours, model.control == int(self.faction))
         cells = np.flatnonzero(enemy & touching)
         rules = model.rules.command
         step = max(1, cells.size // rules.mop_up_targets)
@@ -126,7 +139,7 @@ class Commander(Agent):
         Iraqi forces ran one or two operations at a time in 2017 (Tal Afar, then Hawija
         and Anah, then al-Qaim), moving their divisions between them.
         """
-        limit = self.model.spec.faction(self.faction.key).operations
+        limit = self.operations
         mobile = [u for u in self.units if not u.tied]
         if limit is None or len(candidates) <= limit or not mobile:
             return candidates
@@ -137,14 +150,16 @@ class Commander(Agent):
         order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i].cell))
         return [candidates[i] for i in order[:limit]]
 
-    def _distances_once(self, objectives: list[Objective], units) -> Callable[[], np.ndarray]:
-        """A function giving the (objectives x units) route distances, worked out on its first call."""
-        table = []
+    def _distances_once(self, objectives: list[Objective], units) -> Callable[[object], list[float]]:
+        """A function giving one of ``units``' route distances to each objective; all of them are worked
+        out on its first call (a table of objectives x units)."""
+        table: dict[int, list[float]] = {}
 
-        def distances() -> np.ndarray:
+        def distances(unit) -> list[float]:
             if not table:
-                table.append(self.route.distances([o.cell for o in objectives], [u.k for u in units]))
-            return table[0]
+                columns = self.route.distances([o.cell for o in objectives], [u.k for u in units]).T.tolist()
+                table.update({u.unique_id: column for u, column in zip(units, columns)})
+            return table[unit.unique_id]
         return distances
 
     def _regroup_after_gains(self) -> None:
@@ -158,7 +173,7 @@ class Commander(Agent):
         Mosul, three weeks after Tal Afar's eleven days).
         """
         model = self.model
-        if model.spec.faction(self.faction.key).operations is None:
+        if self.operations is None:
             return
         open_now = {o.cell for o in self.objectives if model.is_hostile(self.faction, model.control[o.cell])}
         if any(model.control[c] == self.faction for c in self._open - open_now):
@@ -178,8 +193,8 @@ class Commander(Agent):
         candidates = self._focus(candidates)
         sent = {o.cell: 0.0 for o in candidates}
         units = sorted(self.units, key=lambda u: (-u.strength, u.unique_id))
-        distances = self._distances_once(candidates, units)
-        for j, unit in enumerate(units):
+        distances = self._distances_once(candidates, [u for u in units if not u.tied])  # garrisons weigh none
+        for unit in units:
             if unit.tied:
                 self._garrison(unit)
             elif self._must_fall_back(unit):
@@ -190,7 +205,7 @@ class Commander(Agent):
                 sent[unit.objective] = sent.get(unit.objective, 0.0) + unit.strength
             else:
                 best, score = -1, 0.0
-                for o, dist in zip(candidates, distances()[:, j].tolist()):
+                for o, dist in zip(candidates, distances(unit)):
                     s = o.weight / (1 + dist / rules.objective_distance_scale_km) / (1 + sent[o.cell] / rules.spread_fighters)
                     if math.isfinite(dist) and s > score:
                         best, score = o.cell, s
@@ -248,35 +263,40 @@ class Commander(Agent):
         """
         model = self.model
         rules = model.rules.command
-        enemies = [u for u in model.all_units() if model.hostile[self.faction, u.faction]
-                   and model.may_take[self.faction][u.k]]
-        if not enemies:
-            return {}
-        ek = np.array([u.k for u in enemies])
-        # Count each enemy at what its ground makes it worth (a town's garrison is no easy prey).
-        tmap = model.theatre
-        es = np.array([u.strength for u in enemies]) * combat.defence_factor(
-            tmap.terrain[ek] == Terrain.URBAN, False, np.array([u.posture == Posture.HOLD for u in enemies]),
-            model.rules.combat, tmap.population[ek])
         strikers = [u for u in self.units
                     if not u.tied and u.morale >= rules.strike_min_morale and model.is_supplied(u)]
-        if not strikers:
+        hostile, may_take = model.hostile[self.faction].tolist(), model.may_take[self.faction]
+        enemies = [u for u in model.all_units() if hostile[u.faction] and may_take[u.k]]
+        if not enemies or not strikers:
             return {}
-        near = tmap.distance_km([u.k for u in strikers], ek) <= rules.counterattack_reach_km
-        chosen = {}
-        for unit, in_reach in zip(strikers, near):
-            ok = in_reach & (es * rules.counterattack_ratio < unit.strength)
-            if ok.any():
-                chosen[unit.unique_id] = enemies[int(np.argmin(np.where(ok, es, np.inf)))].k
-        return chosen
+        ek = np.array([u.k for u in enemies])
+        # Count each enemy at what its ground and posture make it worth (a town's garrison is no easy prey).
+        holding = np.array([u.posture == Posture.HOLD for u in enemies], dtype=np.int64)
+        es = np.array([u.strength for u in enemies]) * self._defender_worth()[holding, ek]
+        near = model.theatre.distance_km([u.k for u in strikers], ek) <= rules.counterattack_reach_km
+        # Per striker (row): the enemies in reach it outnumbers by the ratio, and the weakest of them.
+        ok = near & (es * rules.counterattack_ratio < np.array([[u.strength] for u in strikers]))
+        weakest = np.argmin(np.where(ok, es, np.inf), axis=1).tolist()
+        return {unit.unique_id: enemies[i].k for unit, i, any_ok in zip(strikers, weakest, ok.any(axis=1).tolist())
+                if any_ok}
+
+    def _defender_worth(self) -> np.ndarray:
+        """(2, cells): how many attackers one defender there is worth (:func:`~simulation.rules.combat.defence_factor`),
+        not holding (row 0) and holding (row 1), with no river between; worked out once."""
+        if self._worth is None:
+            tmap, rules = self.model.theatre, self.model.rules.combat
+            urban = tmap.terrain == int(Terrain.URBAN)
+            self._worth = np.stack([combat.defence_factor(urban, False, holding, rules, tmap.population)
+                                    for holding in (False, True)])
+        return self._worth
 
     def _plan_defence(self, keep: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
         sent = {o.cell: 0.0 for o in keep}
         units = sorted(self.units, key=lambda u: (-u.strength, u.unique_id))
-        distances = self._distances_once(keep, units)
-        for j, unit in enumerate(units):
-            if unit.tied and self.model.control[unit.objective] == self.faction:
+        distances = self._distances_once(keep, [u for u in units if not self._stays_put(u)])
+        for unit in units:
+            if self._stays_put(unit):  # a garrison whose place is still held
                 unit.posture = Posture.HOLD
             elif unit.unique_id in strikes:
                 unit.posture, unit.objective = Posture.ATTACK, strikes[unit.unique_id]
@@ -284,8 +304,8 @@ class Commander(Agent):
                 # Fall back on (or stay at) the best place still held, weight over distance.
                 scores = [o.weight / (1 + dist / rules.objective_distance_scale_km)
                           / (1 + sent[o.cell] / rules.spread_fighters)
-                          for o, dist in zip(keep, distances()[:, j].tolist())]
-                unit.objective = keep[int(np.argmax(scores))].cell
+                          for o, dist in zip(keep, distances(unit))]
+                unit.objective = keep[max(range(len(scores)), key=scores.__getitem__)].cell  # the first best
                 sent[unit.objective] += unit.strength
                 unit.tied = False
                 unit.posture = Posture.HOLD if unit.k == unit.objective else Posture.WITHDRAW

@@ -8,7 +8,9 @@ the commit before the speed work (``--baseline``), each in a fresh process, best
 and claim cells) run for 180 steps. Prints seconds per run and the ratios the
 performance targets are stated in.
 
-Usage: ``python benchmarks/bench_model.py [--repeats 3] [--baseline COMMIT | --baseline none]``
+Usage: ``python benchmarks/bench_model.py [--repeats 3] [--baseline COMMIT | --baseline DIR | --baseline none]``
+(a folder holding a copy of the project, e.g. a snapshot of a working tree taken before a change,
+is timed in place).
 """
 
 from __future__ import annotations
@@ -104,12 +106,15 @@ def baseline_tree(commit: str, folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (best is reported)")
-    parser.add_argument("--baseline", default=BASELINE, help=f"commit to compare with (default {BASELINE}; 'none')")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"commit or project folder to compare with (default {BASELINE}; 'none')")
     args = parser.parse_args()
     bare = yardstick(args.repeats)
     print(f"bare Mesa model (58 x 58 HexGrid, 300 CellAgents, {DAYS} steps): {bare:.3f} s")
     with tempfile.TemporaryDirectory(prefix="bench_model_") as scratch:
-        old = None if args.baseline == "none" else baseline_tree(args.baseline, Path(scratch) / "baseline")
+        in_place = args.baseline != "none" and Path(args.baseline).is_dir()
+        old = (None if args.baseline == "none" else Path(args.baseline).resolve() if in_place
+               else baseline_tree(args.baseline, Path(scratch) / "baseline"))
         try:
             print(f"{'cell_km':>7} {'cells':>6} {'now_s':>7} {'ms/day':>7} {'x bare':>7}"
                   + (f" {'before_s':>9} {'speed-up':>9}" if old else ""))
@@ -125,7 +130,7 @@ def main() -> None:
                 print(line, flush=True)
             print(f"5 km / 10 km: {now_by_km[5.0] / now_by_km[10.0]:.2f}")
         finally:
-            if old:
+            if old and not in_place:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
                                capture_output=True)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from simulation.factions import Faction
 from simulation.roles import ATTACKERS, INSURGENT
-from simulation.rules import ground, movement, overstretch, supply
+from simulation.rules import ground, movement, overstretch
 
 
 class GroundChanges:
@@ -24,8 +24,7 @@ class GroundChanges:
         Args:
             pace: today's :meth:`sweep_pace`, if already worked out.
         """
-        presence = np.stack([self.presence(f, False) for f in Faction])
-        pressing = np.stack([self.presence(f, True) for f in Faction])
+        presence, pressing = self.presences(False), self.presences(True)
         for f, cells in ground.zones_of_control(self.control, self.theatre.neighbours, self.hostile, self.may_take,
                                                 presence, pressing, self.contact_reach, self.zone_of_control,
                                                 *(pace or self.sweep_pace()), self.rng, self.rules.movement).items():
@@ -42,7 +41,8 @@ class GroundChanges:
         unit_cells = [np.array([u.k for u in self.units_of(f)], dtype=np.int64) for f in Faction]
         for f, cells in ground.unheld_ground_collapse(self.theatre, self.control, occupied, self.supplied,
                                                       self.hostile, self.may_take, unit_cells, ATTACKERS,
-                                                      *(pace or self.sweep_pace()), self.rng, self.rules.movement):
+                                                      *(pace or self.sweep_pace()), self.rng, self.rules.movement,
+                                                      hold_reach=self.theatre.within(self.rules.movement.hold_reach_km)):
             self.take_cells(cells, Faction(f))
 
     def rise_for_insurgent(self) -> None:
@@ -51,7 +51,7 @@ class GroundChanges:
         occupied[[u.k for u in self.all_units()]] = True
         rising = ground.insurgent_rising(self.control, INSURGENT, [self.overstretch[f] for f in Faction],
                                          self.hostility, occupied, self.theatre.in_theatre, self.insurgency_reach,
-                                         self.rng, self.rules.overstretch)
+                                         self.rng, self.rules.overstretch, near_insurgent=self.near_insurgent())
         self.control[rising] = INSURGENT
 
     def occupy_where_standing(self) -> None:
@@ -70,6 +70,4 @@ class GroundChanges:
         pace = [movement.sweep_chance(rules, self.theatre.cell_km,
                                       overstretch.offensive_tempo(self.overstretch[f], self.rules.overstretch),
                                       self.air_cover(f)) for f in Faction]
-        tether = np.stack([supply.logistics_tempo(self.supply_km[f], rules.logistics_reach_km, rules.cut_off_reaches)
-                           for f in Faction])
-        return pace, tether
+        return pace, self.tether()

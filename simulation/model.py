@@ -63,10 +63,12 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         line = rules.deconfliction.line
         self.line_side = tmap.bank if line == "euphrates" else tmap.side_of_line(LineString(line))
         self.may_take = operating_areas(tmap, self.line_side, self.deconfliction.in_force)
-        self.manpower = {f: scenario.faction(f.key).manpower for f in Faction}
+        self._faction_specs = {f: scenario.faction(f.key) for f in Faction}
+        self.manpower = {f: self._faction_specs[f].manpower for f in Faction}
         self.hostility = {f: overstretch.hostility_layer(tmap, f.name, rules.overstretch) for f in Faction}
         self.garrison_need = {f: overstretch.garrison_need(tmap, self.hostility[f], rules.overstretch)
                               for f in Faction}
+        self._garrison_need = np.stack([self.garrison_need[f] for f in Faction])
         self.garrison_total = dict.fromkeys(Faction, 0.0)
         self.manoeuvre = dict.fromkeys(Faction, 0.0)
         self.overstretch = dict.fromkeys(Faction, 0.0)
@@ -85,7 +87,6 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in Faction}
         # Per faction, the cells linked to its supply sources (traced each day).
         self.supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
-        self._labels = {f: np.full(tmap.n_cells, -1) for f in Faction}
         self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in Faction}
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
         self._place_holders = self.control[self._place_cells].copy()
@@ -163,7 +164,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         across = np.array([any(tmap.crosses_river[src, tmap.slot(src, cell)] for _, src in self._attacks[key])
                            for key, cell in zip(keys, cells)])
         holding = np.array([all(u.posture == Posture.HOLD for u in us) for us in d_units])
-        in_town = tmap.terrain[cells] == Terrain.URBAN
+        in_town = tmap.terrain[cells] == int(Terrain.URBAN)
         people = tmap.population[cells]
         defence = combat.defence_factor(in_town, across, holding, rules, people)
         engaged = combat.engaged_attackers(a, d, in_town, people, rules)
@@ -183,37 +184,49 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
 
     def trace_supply(self, announce: bool = True) -> None:
         """Trace each faction's supply; update units; announce sieges formed and broken."""
-        rules = self.rules.supply
-        all_labels = supply.held_components(self.theatre, self.control)
-        distances = supply.supply_distances_km(self.theatre, self.control,
-                                               {int(f): self.commanders[f].source_cells for f in Faction},
-                                               self.terrain_cost)
+        rules, tmap, control = self.rules.supply, self.theatre, self.control
+        sources = {int(f): self.commanders[f].source_cells for f in Faction}
+        # Road distances; each cell linked to its holder's sources; per side, its own such cells (supply_connected).
+        distances, linked, by_side = supply.supply_network(tmap, control, sources, self.terrain_cost, len(Faction))
         self.supply_km = {f: distances[int(f)] for f in Faction}
+        if announce:
+            self._announce_sieges(control, linked)
+        self.supplied = {f: by_side[f] for f in Faction}
+        self._was = control.copy(), linked
+        units = self.all_units()
+        if units:
+            at = [u.k for u in units]
+            connected = linked[at] & (control[at] == [int(u.faction) for u in units])
+            level = supply.update_supply(
+                np.array([u.supply for u in units]), connected, np.array([u.air_supplied for u in units]),
+                rules.decay_per_day, rules.air_supplied_decay_per_day, rules.recovery_per_day)
+            starving = supply.starvation_losses([u.strength for u in units], level, rules.unsupplied_attrition_per_day)
+            for u, s, lost in zip(units, level, starving):
+                u.supply = float(s)
+                if s <= 0.0:
+                    u.suffer(lost, 0.0)
+
+    def _announce_sieges(self, control: np.ndarray, linked: np.ndarray) -> None:
+        """Log the pockets relieved and the pockets cut off since yesterday, faction by faction.
+
+        Both need a cell its holder held yesterday too, supplied one day and cut off the
+        other; one look at the whole map finds the days (most) with neither. Only then
+        are the pieces of ground of both days worked out.
+        """
+        was_control, was_linked = self._was
+        in_theatre = self.theatre.in_theatre
+        if not ((linked != was_linked) & (control == was_control) & in_theatre).any():
+            return
+        was_labels, all_labels = (supply.held_components(self.theatre, c) for c in (was_control, control))
         for faction in Faction:
-            was_supplied, was_labels = self.supplied[faction], self._labels[faction]
-            was_besieged = (was_labels >= 0) & ~was_supplied
-            held = self.theatre.in_theatre & (self.control == faction)
-            labels = np.where(held, all_labels, -1)
-            connected = supply.supply_connected(labels, held, self.commanders[faction].source_cells)
-            if announce:
-                for cells in supply.pockets_relieved(was_besieged, was_labels, connected):
-                    self.log_event("siege_broken", cells, faction, "besieged pocket rejoined its side")
-                for cells in supply.pockets_formed(was_supplied, (labels >= 0) & ~connected, labels):
-                    if self.units_of(faction, cells) or (self.theatre.place[cells] >= 0).any():
-                        self.log_event("siege_formed", cells, faction, "pocket cut off from supply")
-            self.supplied[faction], self._labels[faction] = connected, labels
-            units = self.units_of(faction)
-            if units:
-                level = supply.update_supply(
-                    np.array([u.supply for u in units]), connected[[u.k for u in units]],
-                    np.array([u.air_supplied for u in units]),
-                    rules.decay_per_day, rules.air_supplied_decay_per_day, rules.recovery_per_day)
-                starving = supply.starvation_losses([u.strength for u in units], level,
-                                                    rules.unsupplied_attrition_per_day)
-                for u, s, lost in zip(units, level, starving):
-                    u.supply = float(s)
-                    if s <= 0.0:
-                        u.suffer(lost, 0.0)
+            was_held, held = in_theatre & (was_control == int(faction)), in_theatre & (control == int(faction))
+            was_supplied, connected = was_held & was_linked, held & linked
+            was_faction_labels, labels = np.where(was_held, was_labels, -1), np.where(held, all_labels, -1)
+            for cells in supply.pockets_relieved(was_held & ~was_supplied, was_faction_labels, connected):
+                self.log_event("siege_broken", cells, faction, "besieged pocket rejoined its side")
+            for cells in supply.pockets_formed(was_supplied, held & ~connected, labels):
+                if self.units_of(faction, cells) or (self.theatre.place[cells] >= 0).any():
+                    self.log_event("siege_formed", cells, faction, "pocket cut off from supply")
 
     def control_changes(self) -> None:
         """Zones of control sweep empty hostile ground; unheld ground crumbles; thin garrisons rise; units hold."""
@@ -225,16 +238,17 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
 
     def count_garrisons(self) -> None:
         """Garrison need, manoeuvre force and overstretch; reinforce or drain units; morale."""
-        near_insurgent = self.near_insurgent()
+        # Every side's garrison need at once (the insurgent's own ground has no front to guard against
+        # it); each side's units are those before its reinforcements below.
+        cell_need = overstretch.front_need(self._garrison_need, self.near_insurgent(), self.rules.overstretch)
+        cell_need[INSURGENT] = self._garrison_need[INSURGENT]
+        held = self.control == np.arange(len(Faction))[:, None]
+        needs = overstretch.garrison_totals(cell_need, held, self.presences()).tolist()
         for faction in Faction:
-            spec = self.spec.faction(faction.key)
+            spec = self._faction_specs[faction]
             if self.steps > 0:
                 self.manpower[faction] += spec.recruits_per_day
-            held = self.control == faction
-            cell_need = self.garrison_need[faction]
-            if faction != INSURGENT:
-                cell_need = overstretch.front_need(cell_need, near_insurgent, self.rules.overstretch)
-            need = overstretch.garrison_total(cell_need, held, self.presence(faction, False))
+            need = needs[faction]
             self.garrison_total[faction] = need
             in_formations = sum(u.strength for u in self.units_of(faction))
             ratio = overstretch.overstretch_ratio(need, in_formations, self.manpower[faction], spec.fixed_commitment)
@@ -248,9 +262,9 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         if not self.deconfliction.in_force:
             return
         rules, (west, east) = self.rules.deconfliction, LINE_PAIR
+        presence = self.presences()
         front = np.flatnonzero(deconfliction.active_front(self.control, int(west), int(east), self.contact_reach,
-                                                          self.line_contact_reach, self.presence(west),
-                                                          self.presence(east)))
+                                                          self.line_contact_reach, presence[west], presence[east]))
         # One front cell is about a cell's width of front: the rate is per km, so per cell it scales with the cell.
         n = deconfliction.roll_incidents(front.size, rules.incident_rate * self.theatre.cell_km, self.rng)
         for k in self.rng.choice(front, size=n, replace=False) if n else []:
@@ -332,7 +346,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
 
     def _desert(self, units) -> None:
         """The insurgent's fighters slip away as its towns go (:mod:`simulation.rules.collapse`)."""
-        lost = collapse.places_lost(self._insurgent_places_at_start, self.control[self._place_cells] == INSURGENT)
+        lost = collapse.places_lost(self._insurgent_places_at_start, self.control[self._place_cells] == int(INSURGENT))
         if lost <= 0:
             return
         gone = collapse.desertions([u.strength for u in units], [not self.is_supplied(u) for u in units], lost,

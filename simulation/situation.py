@@ -8,13 +8,14 @@ the only ways they change it (declare an attack, take cells, fall back, log).
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy as np
 
 from agents.unit import Unit
 from simulation.factions import AirArm, Faction, Posture
 from simulation.roles import INSURGENT
-from simulation.rules import combat, movement, overstretch, supply
-from simulation.theatre import reached_from
+from simulation.rules import combat, kernels, movement, overstretch, supply
 
 
 class Situation:
@@ -44,7 +45,7 @@ class Situation:
 
     def is_supplied(self, unit: Unit) -> bool:
         """Whether a unit's cell is linked to its faction's sources."""
-        return self.supplied_at(unit.faction, unit.k)
+        return bool(self.supplied[unit.faction][unit.k])
 
     def supplied_at(self, faction: Faction, k: int) -> bool:
         """Whether cell k is held by ``faction`` and linked to its sources."""
@@ -64,19 +65,29 @@ class Situation:
 
     def enemy_strengths_near(self, cells, faction: Faction, radius_km: float) -> list[float]:
         """For each of ``cells``, fighters of ``faction``'s enemies in units within ``radius_km`` of it."""
-        enemies = [u for u in self._roster() if self.hostile[faction, u.faction]]
+        hostile = self.hostile[faction].tolist()
+        enemies = [u for u in self._roster() if hostile[u.faction]]
         if not enemies or not len(cells):
             return [0.0] * len(cells)
         near = self.theatre.distance_km(cells, [u.k for u in enemies]) <= radius_km
-        return [float(sum(u.strength for u, ok in zip(enemies, row) if ok)) for row in near]
+        strengths = [u.strength for u in enemies]
+        return [float(sum(compress(strengths, row))) for row in near.tolist()]
 
     def near_insurgent(self) -> np.ndarray:
-        """Bool per cell: within the insurgency's reach of ground the insurgent holds."""
-        return reached_from(self.insurgency_reach, self.control == INSURGENT)
+        """Bool per cell: within the insurgency's reach of ground the insurgent holds.
+
+        Kept up to date from the cells that changed hands since the last call (the
+        insurgent's ground is large; a day changes little of it).
+        """
+        if getattr(self, "_near_insurgent", None) is None:  # per cell, how many insurgent cells reach it; the set
+            self._near_insurgent = np.zeros(self.theatre.n_cells, np.int64), np.zeros(self.theatre.n_cells, bool)
+        reach = self.insurgency_reach
+        return kernels.recount_reach(reach.indptr, reach.indices, *self._near_insurgent,
+                                     self.control == int(INSURGENT))
 
     def area_held(self, faction: Faction) -> float:
         """Area held by a faction, km2."""
-        return float(self.theatre.cell_area_km2[self.control == faction].sum())
+        return float(self.theatre.cell_area_km2[self.control == int(faction)].sum())
 
     def march_budget_km(self, unit: Unit) -> float:
         """How far a unit may move today, km-equivalents (an attack slowed by its side's overstretch)."""
@@ -86,19 +97,31 @@ class Situation:
 
     def logistics_tempo(self, faction: Faction, k: int) -> float:
         """Share of full speed an advance into cell k keeps, from its distance to supply."""
+        return float(self.tether()[faction][k])
+
+    def tether(self) -> Tether:
+        """Per faction and cell, the share of full speed an advance keeps there, from its distance to its
+        side's supply (:func:`~simulation.rules.supply.logistics_tempo`), read as ``tether()[faction][cells]``."""
         rules = self.rules.movement
-        return float(supply.logistics_tempo(self.supply_km[faction][k], rules.logistics_reach_km,
-                                            rules.cut_off_reaches))
+        return Tether(self.supply_km, rules.logistics_reach_km, rules.cut_off_reaches)
 
     def presence(self, faction: Faction, attacking_only: bool = False) -> np.ndarray:
         """Fighters per cell (only those pressing forward, if ``attacking_only``).
 
         Pressing forward: attacking, or a supplied garrison at home (it patrols round its town).
         """
-        units = [u for u in self.units_of(faction) if not attacking_only or u.posture == Posture.ATTACK
+        return self.presences(attacking_only)[faction]
+
+    def presences(self, attacking_only: bool = False) -> np.ndarray:
+        """(factions, cells): each faction's :meth:`presence`, counted in one pass over the units."""
+        n = self.theatre.n_cells
+        units = [u for u in self._roster() if not attacking_only or u.posture == Posture.ATTACK
                  or (u.tied and u.k == u.home and self.is_supplied(u))]
-        return np.bincount([u.k for u in units], weights=[u.strength for u in units],
-                           minlength=self.theatre.n_cells) if units else np.zeros(self.theatre.n_cells)
+        if not units:
+            return np.zeros((len(Faction), n))
+        # Each cell's fighters are added up in the units' order, as one bincount per faction would.
+        return np.bincount([int(u.faction) * n + u.k for u in units], weights=[u.strength for u in units],
+                           minlength=len(Faction) * n).reshape(len(Faction), n)
 
     # ---- actions -----------------------------------------------------------------------
     def declare_attack(self, unit: Unit, target: int, source: int) -> None:
@@ -109,8 +132,10 @@ class Situation:
         """A faction takes hostile cells; part of each loser's garrison there is lost."""
         cells = np.atleast_1d(np.asarray(cells, dtype=np.int64))
         loss = self.rules.overstretch.garrison_loss_on_capture
+        holders = self.control[cells]
+        losers = set(holders.tolist())
         for loser in Faction:
-            lost = self.garrison_need[loser][cells[self.control[cells] == loser]].sum()
+            lost = self.garrison_need[loser][cells[holders == int(loser)]].sum() if int(loser) in losers else 0.0
             self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
         self.control[cells] = faction
 
@@ -163,3 +188,25 @@ class Situation:
             units = tuple(self.agents_by_type.get(Unit, []))
             self._rosters = {None: units, **{f: tuple(u for u in units if u.faction == f) for f in Faction}}
         return self._rosters[faction]
+
+
+class Tether:
+    """:func:`~simulation.rules.supply.logistics_tempo` of each faction's supply distances, as a
+    (factions, cells) table that works out only the cells read from it (``tether[f][cells]``): the
+    rules read it at a few cells each day, and every value is the one the whole table would hold."""
+
+    def __init__(self, supply_km: dict, reach_km: float, cut_off_reaches: float):
+        self._supply_km, self._reach_km, self._cut_off_reaches = supply_km, reach_km, cut_off_reaches
+
+    def __getitem__(self, faction) -> _TetherRow:
+        return _TetherRow(self._supply_km[Faction(int(faction))], self._reach_km, self._cut_off_reaches)
+
+
+class _TetherRow:
+    """One faction's row of a :class:`Tether`."""
+
+    def __init__(self, supply_km: np.ndarray, reach_km: float, cut_off_reaches: float):
+        self._supply_km, self._reach_km, self._cut_off_reaches = supply_km, reach_km, cut_off_reaches
+
+    def __getitem__(self, cells):
+        return supply.logistics_tempo(self._supply_km[cells], self._reach_km, self._cut_off_reaches)

@@ -197,3 +197,152 @@ def test_rows_changed_and_finite_range_match_numpy(tmap):
     finite = costs[np.isfinite(costs)]
     assert kernels.finite_range(costs) == (finite.min(), finite.max())
     assert kernels.finite_range(np.full((3, 6), np.inf)) == (1.0, 1.0)
+
+
+# ---- kernels added for the day's per-cell passes ----------------------------------------------
+def sparse_values(tmap, rng, share=0.02, sides=4):
+    """(sides, n) fighters on a few theatre cells, as the units' presence is."""
+    values = np.zeros((sides, tmap.n_cells))
+    cells = np.flatnonzero(tmap.in_theatre)
+    for f in range(sides):
+        chosen = rng.choice(cells, max(1, int(share * cells.size)), replace=False)
+        values[f, chosen] = rng.integers(1, 40, chosen.size) * rng.random(chosen.size) * 97.3
+    return values
+
+
+def test_linked_any_and_linked_sum_equal_the_sparse_products_bit_for_bit(tmap):
+    from simulation.theatre import reached_from, summed_from
+    rng = np.random.default_rng(12)
+    for radius in (tmap.cell_km * 1.01, 15.0, 30.0, 60.0):
+        reach = tmap.within(radius)
+        for share in (0.0, 0.02, 0.5):
+            values = sparse_values(tmap, rng, share) if share else np.zeros((4, tmap.n_cells))
+            fast_any = kernels.linked_any(reach.indptr, reach.indices, values > 0)
+            fast_sum = kernels.linked_sum(reach.indptr, reach.indices, values)
+            for f in range(4):
+                product = reach @ values[f]
+                assert np.array_equal(fast_sum[f], product)
+                assert np.array_equal(summed_from(reach, values[f]), product)
+                assert np.array_equal(fast_any[f], product > 0)
+                assert np.array_equal(reached_from(reach, values[f] > 0), product > 0)
+
+
+def test_recount_reach_follows_a_changing_set(tmap):
+    from simulation.theatre import reached_from
+    rng = np.random.default_rng(13)
+    reach = tmap.within(30.0)
+    counts, was = np.zeros(tmap.n_cells, np.int64), np.zeros(tmap.n_cells, bool)
+    mask = blotchy_control(tmap, rng) == 0
+    for _ in range(8):
+        near = kernels.recount_reach(reach.indptr, reach.indices, counts, was, mask)
+        assert np.array_equal(near, reached_from(reach, mask))
+        assert np.array_equal(was, mask)
+        flip = rng.choice(tmap.n_cells, int(rng.integers(0, 60)), replace=False)
+        mask = mask.copy()
+        mask[flip] = ~mask[flip]
+    mask[:] = False
+    assert not kernels.recount_reach(reach.indptr, reach.indices, counts, was, mask).any()
+    assert not counts.any()
+
+
+def test_step_costs_kept_day_to_day_equal_fresh_ones(tmap):
+    rng = np.random.default_rng(14)
+    base = movement.terrain_cost(tmap, RULES.movement)
+    own = 2
+    control = blotchy_control(tmap, rng)
+    hostile = hostility_matrix(True)[own]
+    may_take = tmap.in_theatre & (rng.random(tmap.n_cells) < 0.9)
+    kept = movement.StepCosts(tmap, own, RULES.movement, base)
+    previous = previous_costs = None
+    for day in range(12):
+        cover = 1.0 if day % 5 else float(rng.random())  # now and then the air cover (every cell's cost) changes
+        if day == 7:
+            hostile = hostility_matrix(False)[own]  # the line breaks down
+        args = (tmap, control, own, hostile, may_take, RULES.movement, base, cover)
+        costs, (lowest, highest, changed) = kept.today(control, hostile, may_take, cover)
+        fresh = movement.step_costs_reference(*args)
+        assert np.array_equal(costs, fresh)
+        if previous is not None:
+            assert costs is not previous_costs  # yesterday's stay as they were for yesterday's plan
+            assert np.array_equal(previous_costs, previous)
+        previous_costs = costs
+        assert (lowest, highest) == kernels.finite_range(fresh)
+        if previous is not None:
+            assert np.array_equal(changed, kernels.rows_changed(fresh, previous))
+        previous = fresh
+        control = control.copy()
+        taken = rng.choice(np.flatnonzero(tmap.in_theatre), int(rng.integers(0, 25)), replace=False)
+        control[taken] = rng.integers(0, 4, taken.size)
+
+
+def test_rows_around_are_the_cells_and_their_neighbours(tmap):
+    rng = np.random.default_rng(15)
+    cells = rng.choice(np.flatnonzero(tmap.in_theatre), 30, replace=False)
+    also = rng.choice(tmap.n_cells, 10, replace=False)
+    nb = tmap.neighbours[cells]
+    expected = np.unique(np.concatenate([cells, nb[nb >= 0], also]))
+    assert np.array_equal(kernels.rows_around(tmap.neighbours, cells, also), expected)
+    none = np.zeros(0, np.int64)
+    assert kernels.rows_around(tmap.neighbours, none, none).size == 0
+
+
+def test_cells_linked_by_the_supply_search_equal_the_reference_and_supply_connected(tmap):
+    rng = np.random.default_rng(16)
+    cells = np.flatnonzero(tmap.in_theatre)
+    for _ in range(5):
+        control = blotchy_control(tmap, rng, patches=80)
+        sources = {f: rng.choice(cells, 3, replace=False) for f in range(4)}
+        labels = supply.held_components(tmap, control)
+        starts = supply.held_sources(control, sources)
+        terrain = movement.terrain_cost(tmap, RULES.movement)
+        _, linked, by_side = supply.supply_network(tmap, control, sources, terrain, 4)
+        ref_linked, ref_by_side = supply.linked_cells_reference(tmap, labels, control, starts, 4)
+        assert np.array_equal(linked, ref_linked) and np.array_equal(by_side, ref_by_side)
+        for f in range(4):
+            held = tmap.in_theatre & (control == f)
+            assert np.array_equal(by_side[f], supply.supply_connected(np.where(held, labels, -1), held, sources[f]))
+
+
+def test_open_edge_equals_the_reference(tmap):
+    rng = np.random.default_rng(17)
+    for line_in_force in (True, False):
+        for _ in range(5):
+            control = blotchy_control(tmap, rng)
+            f = int(rng.integers(1, 4))
+            supplied = tmap.in_theatre & (control == f) & (rng.random(tmap.n_cells) < 0.8)
+            free = tmap.in_theatre & (rng.random(tmap.n_cells) < 0.97)
+            hostile = hostility_matrix(line_in_force)[f]
+            may_take = tmap.in_theatre & (rng.random(tmap.n_cells) < 0.9)
+            args = (tmap.neighbours, supplied, free, control, hostile, may_take)
+            assert np.array_equal(kernels.open_edge(*args), ground.open_edge_reference(*args))
+
+
+def test_unheld_ground_collapses_the_same_with_the_reach_matrix(tmap):
+    rng = np.random.default_rng(18)
+    cells = np.flatnonzero(tmap.in_theatre)
+    for seed in range(4):
+        control = blotchy_control(tmap, rng, patches=30)
+        units = [rng.choice(cells, int(rng.integers(0, 8)), replace=False) for _ in range(4)]
+        occupied = np.zeros(tmap.n_cells, bool)
+        occupied[np.concatenate(units)] = True
+        supplied = np.stack([tmap.in_theatre & (control == f) & (rng.random(tmap.n_cells) < 0.9) for f in range(4)])
+        hostile = hostility_matrix(bool(seed % 2))
+        may_take = np.stack([tmap.in_theatre] * 4)
+        pace, tether = [0.5] * 4, rng.random((4, tmap.n_cells))
+        runs = []
+        for reach in (None, tmap.within(RULES.movement.hold_reach_km)):
+            runs.append(ground.unheld_ground_collapse(tmap, control, occupied, supplied, hostile, may_take, units,
+                                                      [1, 2, 3], pace, tether, np.random.default_rng(seed),
+                                                      RULES.movement, hold_reach=reach))
+        assert [f for f, _ in runs[0]] == [f for f, _ in runs[1]]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(*runs))
+
+
+def test_garrison_totals_equal_garrison_total_row_by_row(tmap):
+    from simulation.rules import overstretch
+    rng = np.random.default_rng(19)
+    need = rng.random((4, tmap.n_cells)) * 37.0
+    held = blotchy_control(tmap, rng) == np.arange(4)[:, None]
+    presence = sparse_values(tmap, rng, 0.05)
+    totals = overstretch.garrison_totals(need, held, presence)
+    assert totals.tolist() == [overstretch.garrison_total(need[f], held[f], presence[f]) for f in range(4)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.theatre import reached_from
+from simulation.rules import kernels
 
 
 @dataclass
@@ -48,6 +48,8 @@ def active_front(control: np.ndarray, west: int, east: int, touching, fighters_n
     Returns:
         Bool per cell.
     """
-    borders = reached_from(touching, control == east)
-    manned = reached_from(fighters_near, (presence_west + presence_east) > 0)
+    # Compiled reached_from (simulation.theatre), the reference: the same cells.
+    borders = kernels.linked_any(touching.indptr, touching.indices, (control == east)[None])[0]
+    manned = kernels.linked_any(fighters_near.indptr, fighters_near.indices,
+                                ((presence_west + presence_east) > 0)[None])[0]
     return (control == west) & borders & manned

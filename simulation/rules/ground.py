@@ -31,6 +31,12 @@ def touches_reference(neighbours: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (mask[columns] & valid).any(axis=0)
 
 
+def open_edge_reference(neighbours: np.ndarray, supplied, free, control, hostile, may_take) -> np.ndarray:
+    """Free cells next to ``supplied`` ground, held by a side in ``hostile`` (per holder code), where
+    ``may_take``, as indices (numpy; the reference of :func:`~simulation.rules.kernels.open_edge`)."""
+    return np.flatnonzero(free & touches_reference(neighbours, supplied) & hostile[control] & may_take)
+
+
 def own_neighbours(control: np.ndarray, neighbours: np.ndarray, faction: int) -> np.ndarray:
     """How many of each cell's neighbours ``faction`` holds."""
     columns, valid = neighbour_columns(neighbours)
@@ -64,8 +70,10 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
     Returns:
         For each faction that takes ground today, the cells it takes (faction order).
     """
-    guarded = (contact_reach @ presence.T).T > 0
-    pull = np.stack([zone_reach @ pressing[f] for f in range(len(hostile))])
+    # Compiled: (contact_reach @ presence.T).T > 0 and (zone_reach @ pressing.T).T, bit for bit (the
+    # references are simulation.theatre.reached_from and summed_from, row by row).
+    guarded = kernels.linked_any(contact_reach.indptr, contact_reach.indices, np.asarray(presence) > 0)
+    pull = kernels.linked_sum(zone_reach.indptr, zone_reach.indices, np.asarray(pressing, dtype=float))
     winner, taken = kernels.zone_claims(neighbours, control, hostile, np.stack([may_take[f] for f in range(len(hostile))]),
                                         guarded, pull, params.zone_of_control_min_neighbours)
     chance = np.zeros(taken.size)
@@ -105,7 +113,7 @@ def zone_claims_reference(neighbours, control, hostile, may_take, guarded, pull,
 
 def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostile, may_take, unit_cells,
                            attackers, pace, tether, rng: np.random.Generator,
-                           params: MovementRules) -> list[tuple[int, np.ndarray]]:
+                           params: MovementRules, hold_reach=None) -> list[tuple[int, np.ndarray]]:
     """Enemy ground no one holds crumbles from its edges, with no attack needed.
 
     A pocket cut off from its side's supply with no units in it falls at the pace
@@ -123,6 +131,9 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
         unit_cells: per faction, the cells its units stand on.
         attackers: the factions on the offensive.
         pace, tether: as for :func:`zones_of_control`.
+        hold_reach: ``tmap.within(params.hold_reach_km)``, if at hand: then the cells near
+            each side's units are read from it, not measured pair by pair in
+            :func:`far_from_holders` (the same distances, compared the same way).
 
     Returns:
         (faction, cells taken) for each attacker with ground in reach, in the order they took it.
@@ -132,15 +143,24 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     for f in range(len(hostile)):
         any_supplied |= supplied[f]
     free = tmap.in_theatre & ~occupied
+    near_units = None
+    if hold_reach is not None:  # per side, the cells within reach of its units (they do not move here)
+        stand = np.zeros((len(unit_cells), tmap.n_cells), bool)
+        for f, at in enumerate(unit_cells):
+            stand[f, np.asarray(at, dtype=np.int64)] = True
+        near_units = kernels.linked_any(hold_reach.indptr, hold_reach.indices, stand)
     out = []
     for f in rng.permutation(list(attackers)):
         f = int(f)
-        edge = kernels.touches(tmap.neighbours, supplied[f])
-        cells = np.flatnonzero(free & edge & hostile[f][control] & may_take[f])
+        # Compiled: free & touches(supplied[f]) & hostile[f][control] & may_take[f], as cell indices.
+        cells = kernels.open_edge(tmap.neighbours, supplied[f], free, control, hostile[f], may_take[f])
         if not cells.size:
             continue
         share = np.where(any_supplied[cells], 0.0, 1.0)
-        unheld = far_from_holders(tmap, control, cells, unit_cells, params.hold_reach_km)
+        if near_units is None:
+            unheld = far_from_holders(tmap, control, cells, unit_cells, params.hold_reach_km)
+        else:  # the same as far_from_holders
+            unheld = ~near_units[control[cells], cells]
         share = np.maximum(share, np.where(unheld, params.unheld_sweep_share, 0.0))
         taken = cells[rng.random(cells.size) < pace[f] * share * tether[f][cells]]
         control[taken] = f
@@ -165,7 +185,8 @@ def far_from_holders(tmap: TheatreMap, control, cells: np.ndarray, unit_cells, r
 
 
 def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occupied, in_theatre, insurgency_reach,
-                     rng: np.random.Generator, params: OverstretchRules) -> np.ndarray:
+                     rng: np.random.Generator, params: OverstretchRules,
+                     near_insurgent: np.ndarray | None = None) -> np.ndarray:
     """Cells of overstretched sides, near the insurgent's ground and with no units, that rise for it today.
 
     Args:
@@ -176,11 +197,14 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
         occupied: bool per cell, a unit of any side stands there.
         insurgency_reach: sparse (n, n) 0/1 and symmetric (as :meth:`TheatreMap.within`), the cells within the
             insurgency's reach.
+        near_insurgent: bool per cell, within that reach of the insurgent's ground, if already
+            worked out (the model keeps it up to date: :class:`~simulation.theatre.ReachedFrom`).
 
     Returns:
         Bool per cell: rises for the insurgent.
     """
-    near_insurgent = reached_from(insurgency_reach, control == insurgent)
+    if near_insurgent is None:
+        near_insurgent = reached_from(insurgency_reach, control == insurgent)
     shortfall = np.zeros(control.size)
     people_hostility = np.zeros(control.size)
     for f, ratio in enumerate(overstretch_ratio):

@@ -15,12 +15,24 @@ matrix every call:
 - :func:`zone_claims`: which side's zone of control claims each cell (reference:
   :func:`simulation.rules.ground.zone_claims_reference`);
 - :func:`touches`: cells next to a set of cells (reference:
-  :func:`simulation.rules.ground.touches_reference`);
+  :func:`simulation.rules.ground.touches_reference`), and :func:`open_edge`, the
+  cells next to a side's supplied ground that it may take (reference:
+  :func:`simulation.rules.ground.open_edge_reference`);
 - :func:`held_labels`: connected pieces of each holder's ground (reference:
-  :func:`simulation.rules.supply.held_components_reference`);
+  :func:`simulation.rules.supply.held_components_reference`); :func:`supplied_cells`, those
+  linked to a source (reference: :func:`simulation.rules.supply.linked_cells_reference`);
 - :func:`supply_dijkstra` and :func:`supply_fronts`: road distance from every held
   supply source through its holder's own ground, and one step onto the ground next
-  to it (reference: :func:`simulation.rules.supply.supply_distances_reference`).
+  to it (reference: :func:`simulation.rules.supply.supply_distances_reference`);
+- :func:`cell_costs` and :func:`restep_costs`: the step costs of some cells (those
+  next to ground that changed hands), the range of those that are finite, and the
+  cells whose steps changed overnight, in one pass (references:
+  :func:`simulation.rules.movement.step_costs_reference`, :func:`finite_range` and
+  :func:`rows_changed`);
+- :func:`linked_any` and :func:`linked_sum`: which cells a reach matrix links to a set
+  of cells, and the sum of values over the cells linked (references:
+  :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
+  :func:`recount_reach`, the first kept up to date as the set changes a little a day.
 
 Why a Dijkstra's result does not depend on its queue's order: a settled cell's
 distance is the smallest of ``dist[u] + w(u, v)`` over its neighbours nearer than it,
@@ -70,38 +82,42 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
         inf if the search covered everything it could reach.
     """
     n = neighbours.shape[0]
-    for i in range(n):
-        out[i] = INF
-    settled = np.zeros(n, np.bool_)
     remaining = 0
     for i in range(n):
+        out[i] = INF
         if watch[i]:
             remaining += 1
-    width = min_step * (1.0 - 1e-9)  # narrower than any step, with room for rounding
-    ring = int(max_step / width) + 2
+    settled = np.zeros(n, np.bool_)
+    # Buckets narrower than any step, with room for rounding; a cell's bucket is int(distance * inverse).
+    inverse = 1.0 / (min_step * (1.0 - 1e-9))
+    ring = 1  # a power of two, so that a bucket's slot is a mask of it
+    while ring < int(max_step * inverse) + 2:
+        ring *= 2
+    wrap = ring - 1
     head = np.full(ring, -1, np.int64)
     entry_cell = np.empty(6 * n + 1, np.int64)
     entry_next = np.empty(6 * n + 1, np.int64)
     used, queued = 1, 1
     out[source] = 0.0
     entry_cell[0], entry_next[0], head[0] = source, -1, 0
-    farthest, limit = INF, INF
+    farthest, limit, last_bucket = INF, INF, INF
     bucket = 0
-    while queued > 0 and bucket <= limit / width + 1.0:
-        slot = bucket % ring
+    while queued > 0 and bucket <= last_bucket:
+        slot = bucket & wrap
         while head[slot] >= 0:
             e = head[slot]
             head[slot] = entry_next[e]
             queued -= 1
             u = entry_cell[e]
             d = out[u]
-            if settled[u] or int(d / width) != bucket or d > limit:
+            if settled[u] or int(d * inverse) != bucket or d > limit:
                 continue
             settled[u] = True
             if watch[u]:
                 remaining -= 1
                 if remaining == 0:
                     farthest, limit = d, d + max_step  # every cell of this bucket is nearer than limit
+                    last_bucket = limit * inverse + 1.0
             for j in range(6):
                 v = neighbours[u, j]
                 if v < 0 or settled[v]:
@@ -109,7 +125,7 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
                 nd = d + costs[u, j]
                 if nd < out[v]:
                     out[v] = nd
-                    used = _enqueue(head, entry_cell, entry_next, used, v, int(nd / width) % ring)
+                    used = _enqueue(head, entry_cell, entry_next, used, v, int(nd * inverse) & wrap)
                     queued += 1
         bucket += 1
     if queued > 0:  # stopped early: what was not settled is unknown, not far
@@ -157,6 +173,20 @@ def held_labels(links, control):
 
 
 @njit(cache=True, nogil=True)
+def supplied_cells(dist, control, in_theatre, n_factions):
+    """Theatre cells with a finite road distance (:func:`supply_dijkstra`) on their holder's ground:
+    per cell, and per holder (sides, cells)."""
+    n = dist.shape[0]
+    linked = np.zeros(n, np.bool_)
+    by_side = np.zeros((n_factions, n), np.bool_)
+    for k in range(n):
+        if in_theatre[k] and dist[k] < INF:
+            linked[k] = True
+            by_side[control[k], k] = True
+    return linked, by_side
+
+
+@njit(cache=True, nogil=True)
 def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, starts):
     """Road distance (km-equivalents) from the nearest of ``starts`` through ground of one holder.
 
@@ -171,8 +201,11 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
     for k in range(n):
         if in_theatre[k]:
             lowest, highest = min(lowest, terrain_cost[k]), max(highest, terrain_cost[k])
-    width = lowest * cell_km * (1.0 - 1e-9)  # narrower than any step
-    ring = int(highest * cell_km / width) + 2
+    inverse = 1.0 / (lowest * cell_km * (1.0 - 1e-9))  # buckets narrower than any step, as in dijkstra_field
+    ring = 1
+    while ring < int(highest * cell_km * inverse) + 2:
+        ring *= 2
+    wrap = ring - 1
     head = np.full(ring, -1, np.int64)
     entry_cell = np.empty(6 * n + len(starts) + 1, np.int64)
     entry_next = np.empty(6 * n + len(starts) + 1, np.int64)
@@ -183,14 +216,14 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
             used = _enqueue(head, entry_cell, entry_next, used, s, 0)
     queued, bucket = used, 0
     while queued > 0:
-        slot = bucket % ring
+        slot = bucket & wrap
         while head[slot] >= 0:
             e = head[slot]
             head[slot] = entry_next[e]
             queued -= 1
             u = entry_cell[e]
             d = dist[u]
-            if settled[u] or int(d / width) != bucket:
+            if settled[u] or int(d * inverse) != bucket:
                 continue
             settled[u] = True
             for j in range(6):
@@ -200,7 +233,7 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
                 nd = d + 0.5 * (terrain_cost[u] + terrain_cost[v]) * cell_km
                 if nd < dist[v]:
                     dist[v] = nd
-                    used = _enqueue(head, entry_cell, entry_next, used, v, int(nd / width) % ring)
+                    used = _enqueue(head, entry_cell, entry_next, used, v, int(nd * inverse) & wrap)
                     queued += 1
         bucket += 1
     return dist
@@ -211,20 +244,76 @@ def step_costs(neighbours, crosses_river, in_theatre, control, own, hostile, may
                hostile_factor, cell_km, river_crossing_km):
     """(n, 6) cost of each step to a neighbour for the faction ``own``; inf where barred."""
     n = neighbours.shape[0]
+    every = np.arange(n)
     cell_cost = np.empty(n)
-    for k in range(n):
+    cell_costs(in_theatre, control, own, hostile, may_take, base_cost, hostile_factor, every, cell_cost)
+    out = np.empty((n, 6))
+    restep_costs(neighbours, crosses_river, cell_km, river_crossing_km, cell_cost, every, out,
+                 np.empty(n), np.empty(n), np.empty((0, 6)))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cell_costs(in_theatre, control, own, hostile, may_take, base_cost, hostile_factor, cells, out):
+    """Into ``out`` at ``cells``: what entering each costs the faction ``own`` per km (inf where barred)."""
+    for k in cells:
         enemy = hostile[control[k]] and may_take[k]
         if in_theatre[k] and (control[k] == own or enemy):
-            cell_cost[k] = base_cost[k] * hostile_factor if enemy else base_cost[k]
+            out[k] = base_cost[k] * hostile_factor if enemy else base_cost[k]
         else:
-            cell_cost[k] = INF
-    out = np.empty((n, 6))
-    for k in range(n):
+            out[k] = INF
+    return out
+
+
+@njit(cache=True, nogil=True)
+def restep_costs(neighbours, crosses_river, cell_km, river_crossing_km, cell_cost, rows, out, row_low, row_high,
+                 previous):
+    """Work out the steps out of each of ``rows`` (ascending) into ``out``, from the cells' costs.
+
+    A step costs the mean of its two cells' costs times the cell size, plus the
+    river crossing. Also keeps each row's smallest and largest finite step cost in
+    ``row_low`` and ``row_high`` (inf and -inf if none).
+
+    Returns:
+        The rows whose steps differ from those in ``previous`` (none if it has no rows).
+    """
+    compare = previous.shape[0] > 0
+    changed = np.empty(rows.shape[0] if compare else 0, np.int64)
+    count = 0
+    for k in rows:
+        low, high = INF, -INF
+        differs = False
         for j in range(6):
             v = neighbours[k, j]
             to = cell_cost[v] if v >= 0 else INF
-            out[k, j] = 0.5 * (cell_cost[k] + to) * cell_km + (river_crossing_km if crosses_river[k, j] else 0.0)
-    return out
+            x = 0.5 * (cell_cost[k] + to) * cell_km + (river_crossing_km if crosses_river[k, j] else 0.0)
+            out[k, j] = x
+            if x < low:
+                low = x
+            if high < x < INF:
+                high = x
+            if compare and x != previous[k, j]:
+                differs = True
+        row_low[k], row_high[k] = low, high
+        if differs:
+            changed[count] = k
+            count += 1
+    return changed[:count]
+
+
+@njit(cache=True, nogil=True)
+def rows_around(neighbours, cells, also):
+    """``cells``, their neighbours and the cells ``also``, ascending, without repeats."""
+    n = neighbours.shape[0]
+    mark = np.zeros(n, np.bool_)
+    for k in cells:
+        mark[k] = True
+        for j in range(6):
+            if neighbours[k, j] >= 0:
+                mark[neighbours[k, j]] = True
+    for k in also:
+        mark[k] = True
+    return np.flatnonzero(mark)
 
 
 @njit(cache=True, nogil=True)
@@ -233,13 +322,17 @@ def supply_fronts(neighbours, in_theatre, control, dist, n_factions, cell_km):
     n = neighbours.shape[0]
     best = np.full((n_factions, n), INF)
     for k in range(n):
+        own = control[k] if in_theatre[k] else -1
+        if own >= 0:
+            best[own, k] = dist[k]
         for j in range(6):
             v = neighbours[k, j]
-            if v >= 0 and in_theatre[v] and dist[v] < best[control[v], k]:
-                best[control[v], k] = dist[v]
-    for f in range(n_factions):
-        for k in range(n):
-            best[f, k] = dist[k] if in_theatre[k] and control[k] == f else best[f, k] + cell_km
+            if v >= 0:
+                g = control[v]
+                if g != own and in_theatre[v]:
+                    step = dist[v] + cell_km  # the least of these is the least distance plus a cell
+                    if step < best[g, k]:
+                        best[g, k] = step
     return best
 
 
@@ -260,6 +353,12 @@ def zone_claims(neighbours, control, hostile, may_take, guarded, pull, min_neigh
     count = 0
     own = np.zeros(factions, np.int64)
     for k in range(n):
+        pulled = False  # most cells have no pressing fighters in reach: nothing to claim there
+        for f in range(factions):
+            if pull[f, k] > 0.0:
+                pulled = True
+        if not pulled:
+            continue
         for f in range(factions):
             own[f] = 0
         for j in range(6):
@@ -299,6 +398,24 @@ def touches(neighbours, mask):
 
 
 @njit(cache=True, nogil=True)
+def open_edge(neighbours, supplied, free, control, hostile, may_take):
+    """Free cells next to ``supplied`` ground, held by a side in ``hostile`` (per holder code), where
+    ``may_take``: their indices, ascending (reference: :func:`simulation.rules.ground.open_edge_reference`)."""
+    n = neighbours.shape[0]
+    out = np.empty(n, np.int64)
+    count = 0
+    for k in range(n):
+        if free[k] and hostile[control[k]] and may_take[k]:
+            for j in range(6):
+                v = neighbours[k, j]
+                if v >= 0 and supplied[v]:
+                    out[count] = k
+                    count += 1
+                    break
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
 def next_slot(neighbours, costs, field, k):
     """Which of cell k's six steps leads down a distance field (-1 at the target or stuck)."""
     if not (field[k] > 0.0 and field[k] < INF):
@@ -335,3 +452,58 @@ def finite_range(a):
         if x < INF:
             lowest, highest = min(lowest, x), max(highest, x)
     return (lowest, highest) if highest > -INF else (1.0, 1.0)
+
+
+@njit(cache=True, nogil=True)
+def linked_any(indptr, indices, mask):
+    """Per row of ``mask`` (sides, cells): the cells a sparse 0/1 matrix (CSR ``indptr``, ``indices``;
+    symmetric) links to a cell in the row's mask."""
+    sides, n = mask.shape
+    out = np.zeros((sides, n), np.bool_)
+    for f in range(sides):
+        for k in range(n):
+            if mask[f, k]:
+                for p in range(indptr[k], indptr[k + 1]):
+                    out[f, indices[p]] = True
+    return out
+
+
+@njit(cache=True, nogil=True)
+def linked_sum(indptr, indices, values):
+    """Per row of ``values`` (sides, cells): each cell's sum of the values of the cells a sparse 0/1
+    matrix (CSR ``indptr``, ``indices``; symmetric, columns ascending in each row) links to it.
+
+    Each cell adds its linked cells' values in ascending order of those cells, as
+    ``matrix @ values[f]`` does (a zero adds nothing), so the sums are the same bit for bit.
+    """
+    sides, n = values.shape
+    out = np.zeros((sides, n))
+    for f in range(sides):
+        for k in range(n):
+            v = values[f, k]
+            if v != 0.0:
+                for p in range(indptr[k], indptr[k + 1]):
+                    out[f, indices[p]] += v
+    return out
+
+
+@njit(cache=True, nogil=True)
+def recount_reach(indptr, indices, counts, was, now):
+    """Cells a symmetric 0/1 matrix (CSR ``indptr``, ``indices``) links to a cell of the set ``now``,
+    brought up to date from the last set (reference: :func:`simulation.theatre.reached_from`).
+
+    ``counts`` holds, per cell, how many cells of the last set ``was`` the matrix links
+    it to; only the cells that joined or left the set since are read, and both arrays
+    are updated in place. Start both at zero (an empty set).
+    """
+    n = now.shape[0]
+    for k in range(n):
+        if now[k] != was[k]:
+            step = 1 if now[k] else -1
+            for p in range(indptr[k], indptr[k + 1]):
+                counts[indices[p]] += step
+            was[k] = now[k]
+    out = np.empty(n, np.bool_)
+    for k in range(n):
+        out[k] = counts[k] > 0
+    return out

@@ -85,6 +85,69 @@ def step_costs(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndar
                               params.river_crossing_km)
 
 
+class StepCosts:
+    """One side's :func:`step_costs`, day after day, worked out again only where ground changed hands.
+
+    A step's cost rests on the holders of its two cells, and on the side's enemies,
+    operating area and air cover. While those three stay as they were (most days),
+    only the steps out of the cells that changed hands and out of their neighbours
+    can cost otherwise; the rest are yesterday's. :meth:`today` gives the same costs
+    as :func:`step_costs`, and what a :class:`RoutePlan` needs to know of them.
+
+    Two arrays take turns: today's costs are written over the day before yesterday's,
+    where those differ from today's (so an array handed out is rewritten two calls
+    later; a route plan lives one day).
+
+    Args:
+        own: the side's faction code.
+        base_cost: terrain cost factor per cell (from :func:`terrain_cost`).
+    """
+
+    def __init__(self, tmap: TheatreMap, own: int, params: MovementRules, base_cost: np.ndarray):
+        self.tmap, self.own, self.params, self.base_cost = tmap, own, params, base_cost
+        n = tmap.n_cells
+        self.costs = np.empty((0, 6))  # the last call's
+        self._spare = np.empty((0, 6))  # the call's before, and the rows where it differs from them (None: all)
+        self._spare_differs: np.ndarray | None = None
+        self._cell_cost = np.empty(n)
+        self._row_low, self._row_high = np.empty(n), np.empty(n)
+        self._control: np.ndarray | None = None
+        self._inputs = None
+
+    def today(self, control: np.ndarray, hostile: np.ndarray, may_take: np.ndarray,
+              air_cover: float = 1.0) -> tuple[np.ndarray, tuple[float, float, np.ndarray]]:
+        """Today's costs, and the ``summary`` argument of :class:`RoutePlan`.
+
+        Args:
+            control, hostile, may_take, air_cover: as for :func:`step_costs`.
+
+        Returns:
+            The costs; and their smallest and largest finite cost (1, 1 if none) and the
+            cells whose steps cost otherwise than in the last call's costs.
+        """
+        tmap, n = self.tmap, self.tmap.n_cells
+        factor = hostile_ground_cost(self.params, air_cover)
+        inputs = (factor, hostile.tobytes(), may_take)
+        if self._control is None or inputs[:2] != self._inputs[:2] or may_take is not self._inputs[2]:
+            cells = np.arange(n)  # everything, the first day and whenever more than holders changed
+        else:
+            cells = np.flatnonzero(control != self._control)
+        kernels.cell_costs(tmap.in_theatre, control, self.own, hostile, may_take, self.base_cost, factor, cells,
+                           self._cell_cost)
+        costs = self._spare
+        if costs.shape[0] != n or self._spare_differs is None:
+            costs, rows = np.empty((n, 6)), np.arange(n)
+        else:  # the steps next to today's changes, and those the spare is behind on
+            rows = kernels.rows_around(tmap.neighbours, cells, self._spare_differs)
+        changed = kernels.restep_costs(tmap.neighbours, tmap.crosses_river, tmap.cell_km, self.params.river_crossing_km,
+                                       self._cell_cost, rows, costs, self._row_low, self._row_high, self.costs)
+        compared = self.costs.shape[0] == n
+        self._spare, self._spare_differs = self.costs, (changed if compared else None)
+        self.costs, self._control, self._inputs = costs, control.copy(), inputs
+        lowest, highest = self._row_low.min(), self._row_high.max()
+        return costs, ((1.0, 1.0) if highest == -np.inf else (float(lowest), float(highest))) + (changed,)
+
+
 def step_costs_reference(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndarray,
                may_take: np.ndarray, params: MovementRules, base_cost: np.ndarray,
                air_cover: float = 1.0) -> np.ndarray:
@@ -148,21 +211,25 @@ class RoutePlan:
         targets: the cells fields may be asked toward.
         watch: bool per cell, where the fields will be read.
         previous: yesterday's plan for the same side, whose fields may be kept.
+        summary: the smallest and largest finite cost, and the cells whose steps cost
+            otherwise in ``previous``, if already worked out (:func:`step_costs_compared`).
     """
 
     def __init__(self, tmap: TheatreMap, costs: np.ndarray, targets, watch: np.ndarray,
-                 previous: RoutePlan | None = None):
+                 previous: RoutePlan | None = None, summary: tuple[float, float, np.ndarray] | None = None):
         self.tmap, self.costs, self.watch = tmap, costs, watch
         self.targets = np.asarray(targets, dtype=np.int64)
         self._targets = set(self.targets.tolist())
-        self._min_step, self._max_step = kernels.finite_range(costs)
         self._fields: dict[int, tuple[np.ndarray, float]] = {}  # target -> (field, exact up to)
+        if summary is None:
+            summary = (*kernels.finite_range(costs),
+                       kernels.rows_changed(costs, previous.costs) if previous is not None else None)
+        self._min_step, self._max_step, changed = summary
         if previous is not None:
-            self._keep_unchanged(previous)
+            self._keep_unchanged(previous, changed)
 
-    def _keep_unchanged(self, previous: RoutePlan) -> None:
-        """Keep yesterday's fields that no change of step costs can have reached."""
-        changed = kernels.rows_changed(self.costs, previous.costs)  # cells whose steps changed
+    def _keep_unchanged(self, previous: RoutePlan, changed: np.ndarray) -> None:
+        """Keep yesterday's fields that no change of step costs (at the cells ``changed``) can have reached."""
         watched = np.flatnonzero(self.watch)
         for target, (field, exact_upto) in previous._fields.items():
             if target not in self._targets or np.isfinite(field[changed]).any():
@@ -173,9 +240,11 @@ class RoutePlan:
 
     def _field(self, target: int, at) -> np.ndarray:
         """The field toward ``target``, exact at the cell(s) ``at`` and down the routes from them."""
+        field, exact_upto = self._fields.get(target, (None, 0.0))
+        if field is not None and (exact_upto == np.inf or (field[at] <= exact_upto).all()):
+            return field  # known, and exact where it is read
         if target not in self._targets:
             raise KeyError(f"no field toward cell {target} today")
-        field, exact_upto = self._fields.get(target, (None, 0.0))
         if field is None or (exact_upto < np.inf and not (field[at] <= exact_upto).all()):
             watch = self.watch if field is None else np.zeros_like(self.watch)  # a miss: search it all
             field = np.empty(self.tmap.n_cells)

@@ -46,6 +46,12 @@ def garrison_total(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> 
     return float(np.maximum(np.where(held, need, 0.0) - presence, 0.0).sum())
 
 
+def garrison_totals(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> np.ndarray:
+    """:func:`garrison_total` for every side at once: one row per side (need, held and presence
+    shaped (sides, cells)); each the same sum, bit for bit."""
+    return np.maximum(np.where(held, need, 0.0) - presence, 0.0).sum(axis=1)
+
+
 def overstretch_ratio(need: float, in_formations: float, manpower: float, fixed_commitment: float) -> float:
     """Commitments over means: garrison need plus the fighters in field formations, over the
     fighters left after fixed commitments (inf if none are left).

@@ -42,13 +42,31 @@ def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int
         sources: per faction code, the flat indices of its supply sources.
         terrain_cost: cost factor per cell (movement's terrain cost).
     """
-    starts = _held_sources(control, sources)
+    return supply_network(tmap, control, sources, terrain_cost, max(sources) + 1)[0]
+
+
+def supply_network(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.ndarray], terrain_cost: np.ndarray,
+                   n_factions: int) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+    """:func:`supply_distances_km`, and the cells linked to their holder's sources, from one search.
+
+    A cell is linked through its holder's ground to a source its holder holds exactly
+    where its road distance on its own ground is finite, so the pieces of ground
+    (:func:`held_components`) need not be worked out for it: the same cells as
+    :func:`linked_cells_reference`.
+
+    Returns:
+        The distances (as :func:`supply_distances_km`); bool per cell, linked (whoever
+        holds it); and bool per faction and cell, linked and its (what
+        :func:`supply_connected` gives each faction).
+    """
+    starts = held_sources(control, sources)
     dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, terrain_cost, tmap.cell_km, starts)
     fronts = kernels.supply_fronts(tmap.neighbours, tmap.in_theatre, control, dist, max(sources) + 1, tmap.cell_km)
-    return {f: fronts[f] for f in sources}
+    linked, by_side = kernels.supplied_cells(dist, control, tmap.in_theatre, n_factions)
+    return {f: fronts[f] for f in sources}, linked, by_side
 
 
-def _held_sources(control: np.ndarray, sources: dict[int, np.ndarray]) -> np.ndarray:
+def held_sources(control: np.ndarray, sources: dict[int, np.ndarray]) -> np.ndarray:
     """Every faction's supply sources that it holds, sorted."""
     held = [np.asarray(cells, dtype=np.int64)[control[np.asarray(cells, dtype=np.int64)] == f]
             for f, cells in sources.items()]
@@ -105,7 +123,7 @@ def supply_distances_reference(tmap: TheatreMap, control: np.ndarray, sources: d
     keep = (control[src] == control[dst]) & tmap.in_theatre[src] & tmap.in_theatre[dst]
     cost = 0.5 * (terrain_cost[src[keep]] + terrain_cost[dst[keep]]) * tmap.cell_km
     graph = csr_matrix((cost, (src[keep], dst[keep])), shape=(tmap.n_cells, tmap.n_cells))
-    starts = _held_sources(control, sources)
+    starts = held_sources(control, sources)
     dist = (dijkstra(graph, directed=False, indices=starts, min_only=True) if starts.size
             else np.full(tmap.n_cells, np.inf))
     return _with_fronts(tmap, control, sources, dist)
@@ -119,6 +137,20 @@ def logistics_tempo(distance_km: np.ndarray, reach_km: float, cut_off_reaches: f
     can still sortie.
     """
     return 1.0 / (1.0 + np.minimum(distance_km, cut_off_reaches * reach_km) / reach_km)
+
+
+def linked_cells_reference(tmap: TheatreMap, labels: np.ndarray, control: np.ndarray, starts: np.ndarray,
+                           n_factions: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells linked to their holder's sources, as :func:`supply_network` finds them (numpy; the reference).
+
+    Args:
+        labels: the pieces of ground from :func:`held_components`.
+        starts: every faction's supply sources that it holds (:func:`held_sources`).
+    """
+    linked = np.zeros(labels.size, bool)
+    linked[labels[starts]] = True
+    linked = tmap.in_theatre & linked[labels]
+    return linked, np.stack([linked & (control == f) for f in range(n_factions)])
 
 
 def supply_connected(labels: np.ndarray, held: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
