@@ -8,6 +8,7 @@ notebook alike. Like :mod:`analysis.plots`, they build
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import textwrap
 
@@ -15,9 +16,10 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.history import SWEEP_RECORD
+from analysis.history import SHARE_DATE, SWEEP_RECORD
 from analysis.plots import FACTION_COLOURS
 from simulation.factions import Faction
 
@@ -25,16 +27,60 @@ MAX_PANELS = 6  # a parameter with more distinct values than this is split into 
 BINS = 3
 DATED = tuple(m for m in SWEEP_RECORD if m.kind != "share")
 SHARE = next(m for m in SWEEP_RECORD if m.kind == "share")
+EMPTY_TEXT = {"fontsize": 8, "color": "0.35", "ha": "center", "va": "center", "wrap": False}
 
 
 def _date_axis(ax, first, last) -> None:
-    """Months on a long axis, a few dated ticks on a short one."""
+    """Months on a long axis, a few dated ticks on a short one; every label with its year."""
     if pd.Timestamp(last) - pd.Timestamp(first) >= pd.Timedelta(days=60):
         ax.xaxis.set_major_locator(mdates.MonthLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     else:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+
+
+def _day(when) -> str:
+    return f"{pd.Timestamp(when):%d %b %Y}".lstrip("0")
+
+
+def why_empty(milestone, milestones: pd.DataFrame) -> str:
+    """Why no run has a milestone, from the runs' last days and the record's date.
+
+    ``no run lasted long enough to reach it: runs end on 3 Aug 2017, the record has it on
+    17 Oct 2017``, or ``no run reached it by the end (runs end on 31 Dec 2017; the record has
+    it on 17 Oct 2017)``; for the 3 November share, whether any run lasted to that day.
+    """
+    if "end" not in milestones or milestones["end"].isna().all():
+        return "measured in no run" if milestone.kind == "share" else "reached in no run"
+    ends = pd.to_datetime(milestones["end"])
+    last = ends.max()
+    runs_end = f"runs end on {_day(last)}" if ends.min() == last else f"runs end by {_day(last)}"
+    if milestone.kind == "share":
+        if last < pd.Timestamp(SHARE_DATE):
+            return f"measured in no run: {runs_end}, before {_day(SHARE_DATE)}, when the share is taken"
+        return f"measured in no run ({runs_end})"
+    record = milestone.historical if isinstance(milestone.historical, dt.date) else None
+    on_record = f"the record has it on {_day(record)}" if record else "the record gives no date"
+    if record is not None and last < pd.Timestamp(record):
+        return f"no run lasted long enough to reach it: {runs_end}, {on_record}"
+    return f"no run reached it by the end ({runs_end}; {on_record})"
+
+
+def _say_why(ax, text: str) -> None:
+    """An empty panel's reason, wrapped to the panel, in its middle."""
+    ax.text(0.5, 0.5, textwrap.fill(text, 40), transform=ax.transAxes, **EMPTY_TEXT)
+
+
+def _outer_labels(axes, shown: int) -> None:
+    """Date labels on the lowest shown panel of each column (a hidden panel below takes them with it)."""
+    cols = axes.shape[1]
+    for i, ax in enumerate(axes.flat[:shown]):
+        if i + cols >= shown:
+            ax.xaxis.set_tick_params(labelbottom=True)
 
 
 def _value_label(value) -> str:
@@ -87,7 +133,7 @@ def fan_chart(table: pd.DataFrame, by: str | None = None, path=None, title: str 
     n = max(len(groups), 1)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(4.6 * cols + 1.4, 3.4 * rows + 0.6), dpi=110)
+    fig = Figure(figsize=(4.6 * cols + 1.6, 3.4 * rows + 0.8), dpi=110, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     first, last = daily.date.min(), daily.date.max()
     factions = [f.name for f in Faction if f.name in set(daily.faction)]
@@ -107,13 +153,14 @@ def fan_chart(table: pd.DataFrame, by: str | None = None, path=None, title: str 
         ax.set_xlim(first, last)
     for ax in axes.flat[len(groups):]:
         ax.set_visible(False)
+    _outer_labels(axes, len(groups))
     for ax in axes[:, 0]:
         ax.set_ylabel("area held (thousand km²)")
-    handles = [Patch(color=FACTION_COLOURS[f], label=f) for f in factions]
+    handles = [Line2D([], [], color=FACTION_COLOURS[f], lw=1.6, label=f"{f}, median") for f in factions]
     handles += [Patch(color="0.5", alpha=0.35, label="50% of runs"), Patch(color="0.5", alpha=0.15, label="90% of runs")]
-    fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.95))
+    # Beside the panels, not over them (the layout makes room for it).
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False)
     fig.suptitle(title or ("Territory held over runs" + (f" by {by}" if by else "")))
-    fig.autofmt_xdate()
     if path is not None:
         fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")
     return fig
@@ -140,14 +187,15 @@ def milestone_distributions(milestones: pd.DataFrame, parameter: str, discrete: 
     Returns:
         The Figure: one panel per dated milestone (calendar date of the runs that reach
         it; the count that never do written under each value) and one for ISIS's
-        3 November share of Deir ez-Zor governorate (%).
+        3 November share of Deir ez-Zor governorate (%). A panel no run reaches says why
+        (:func:`why_empty`): the runs ended before the record's date, or ran past it.
     """
     values = milestones[parameter]
     discrete = _is_discrete(values) if discrete is None else discrete
     keys = [m for m in SWEEP_RECORD]
     cols = 3
     rows = math.ceil(len(keys) / cols)
-    fig = Figure(figsize=(13, 3.3 * rows + 0.6), dpi=110)
+    fig = Figure(figsize=(13, 3.3 * rows + 0.6), dpi=110, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
     start = pd.to_datetime(milestones["start"])
     rng = np.random.default_rng(0)  # the jitter only
@@ -182,21 +230,23 @@ def milestone_distributions(milestones: pd.DataFrame, parameter: str, discrete: 
                 ax.annotate(f"{int((~ok).sum())} {'n/a' if share else 'never'}", (0.02, 0.02),
                             xycoords="axes fraction", fontsize=7)
         if y_num.isna().all():
-            ax.text(0.5, 0.5, "measured in no run" if share else "reached in no run", transform=ax.transAxes,
-                    ha="center", va="center", fontsize=8, color="0.4")
+            _say_why(ax, why_empty(m, milestones))
             ax.set_yticks([])
         elif share:
             ax.set_ylabel("ISIS share (%)")
         elif y_num.notna().any():
             ax.yaxis_date()
+            ax.yaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
             ax.yaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+            low, high = y_num.min(), y_num.max()  # days; a few either side, however close the runs
+            pad = max(3.0, 0.08 * (high - low))
+            ax.set_ylim(low - pad, high + pad)
         ax.set_title(m.label, fontsize=9)
         ax.set_xlabel(parameter, fontsize=8)
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(keys):]:
         ax.set_visible(False)
     fig.suptitle(title or f"Milestones against {parameter}")
-    fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")
     return fig
@@ -222,7 +272,7 @@ def indices_plot(indices: pd.DataFrame, path=None, title: str | None = None) -> 
     labels = {m.key: m.label for m in SWEEP_RECORD}
     cols = min(max(len(outcomes), 1), 3)
     rows = max(math.ceil(len(outcomes) / cols), 1)
-    fig = Figure(figsize=(4.3 * cols, 3.2 * rows + 0.6), dpi=110)
+    fig = Figure(figsize=(4.3 * cols + 1.2, 3.2 * rows + 0.6), dpi=110, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     for ax, outcome in zip(axes.flat, outcomes):
         part = indices[indices["outcome"] == outcome]
@@ -243,10 +293,11 @@ def indices_plot(indices: pd.DataFrame, path=None, title: str | None = None) -> 
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
-    axes[0, 0].set_ylabel("sensitivity index")
-    axes[0, 0].legend(fontsize=7, frameon=False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("sensitivity index")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False)  # beside the panels
     fig.suptitle(title or "Sensitivity indices of the milestones (95% confidence intervals)")
-    fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")
     return fig

@@ -6,20 +6,30 @@ Parquet file per finished run and ``_failed/<run_id>.json`` per run that raised.
 ``pandas.read_parquet(DIR)`` reading runs only): fan charts of territory, milestone
 dates against each parameter, Sobol indices for Sobol designs, and a summary table
 (CSV and Markdown). The report is built in a scratch folder and moved in whole.
+
+Every run's file is read whole; a file that cannot be read, or that holds another
+run than its name says (or a run the manifest does not plan), is named in one line
+(:class:`SweepReportError`) and no report is written: ``run.py sweep --resume`` runs
+it again. A sweep with runs neither finished nor failed is reported on what it has;
+the report, and a note on stderr, say how many and how to resume it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis import sweep_results as results
 from analysis.history import SWEEP_RECORD, sweep_milestones
 from analysis.record import load_record
 from analysis.sweep_scores import point_scores, record_markdown, run_record_days
@@ -57,12 +67,37 @@ class Sweep:
     def is_range(self, key: str) -> bool:
         return isinstance(self.spec(key), dict)
 
+    @property
+    def planned(self) -> int:
+        return len(self.manifest.get("runs", []))
+
+    @property
+    def missing(self) -> int:
+        """Planned runs neither finished nor failed: an interrupted sweep's."""
+        return max(self.planned - len(self.milestones) - len(self.failed), 0)
+
+    @property
+    def resume_command(self) -> str:
+        return resume_command(self.folder, self.manifest)
+
+
+def resume_command(folder: Path, manifest: dict) -> str:
+    """``python run.py sweep FILE --out DIR --resume`` for this folder (FILE as the manifest has it)."""
+    sweep_file = manifest.get("sweep_file")
+    if sweep_file and not Path(sweep_file).is_file():  # a sweep run from Python, from a dict
+        sweep_file = None
+    if sweep_file:
+        relative = os.path.relpath(sweep_file)
+        sweep_file = shlex.quote(relative if not relative.startswith("..") else sweep_file)
+    return f"python run.py sweep {sweep_file or 'FILE'} --out {shlex.quote(str(folder))} --resume"
+
 
 def read_sweep(folder) -> Sweep:
     """Read a sweep folder run by run (one Parquet file at a time, so memory holds only what the report needs).
 
     Raises:
-        SweepReportError: the folder is missing or empty, has no manifest, or no finished run.
+        SweepReportError: the folder is missing or empty, has no manifest (or one that is not a
+            sweep's), no finished run, or a run's file that is damaged or not this sweep's (named).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -72,22 +107,71 @@ def read_sweep(folder) -> Sweep:
     if not (folder / MANIFEST).is_file():
         raise SweepReportError(f"{folder}: no {MANIFEST}; not a sweep's results")
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SweepReportError(f"{folder}: cannot read {MANIFEST}: {exc}") from None
-    files = sorted(folder.glob("*.parquet"))
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SweepReportError(f"{folder / MANIFEST}: cannot be read ({results.one_line(exc)})") from None
+    if not (isinstance(manifest, dict) and isinstance(manifest.get("sweep"), dict)
+            and isinstance(manifest.get("runs"), list) and all(isinstance(r, dict) and "run_id" in r
+                                                               for r in manifest["runs"])):
+        raise SweepReportError(f"{folder / MANIFEST}: not a sweep's manifest (no sweep, or no runs with a run_id)")
+    files = results.result_files(folder)
     if not files:
-        raise SweepReportError(f"{folder}: no finished runs (no .parquet files) to report on")
+        raise SweepReportError(f"{folder}: no finished runs (no .parquet files) to report on; "
+                               f"resume with: {resume_command(folder, manifest)}")
+    planned = {r["run_id"]: r for r in manifest["runs"]}
     milestones, daily, record_days, record = [], [], [], load_record()
     for path in files:
-        run = pd.read_parquet(path)
+        run = read_run(path, planned, resume_command(folder, manifest))
         milestones.append(sweep_milestones(run))
         record_days.append(run_record_days(run, record))
         params = [c for c in manifest.get("parameters", []) if c in run]
         daily.append(run.loc[run["kind"] == "daily", [*DAILY_COLUMNS, *params]])
-    failed = sorted(p.stem for p in (folder / FAILED).glob("*.json")) if (folder / FAILED).is_dir() else []
+    failed = sorted(results.failed_runs(folder) - {p.stem for p in files})  # not those that finished since
     return Sweep(folder, manifest, pd.concat(milestones, ignore_index=True), pd.concat(daily, ignore_index=True),
                  failed, pd.DataFrame(record_days))
+
+
+def read_run(path: Path, planned: dict[str, dict], resume: str) -> pd.DataFrame:
+    """A run's file, read whole and checked to be the planned run its name says.
+
+    Raises:
+        SweepReportError: the file cannot be read, or holds another run (one line naming it).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def refuse(problem: str) -> SweepReportError:
+        return SweepReportError(f"{path}: {problem}; run it again with: {resume}")
+
+    if path.stem not in planned:
+        raise SweepReportError(f"{path}: is not a run of this sweep (its manifest plans no {path.stem}); "
+                               "move it away")
+    try:
+        table = pq.read_table(path)
+        run = table.to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise refuse(f"is damaged ({results.short_reason(exc)})") from None
+    missing = [c for c in ("run_id", "kind", *DAILY_COLUMNS) if c not in run]
+    if missing:
+        raise refuse(f"is not a run's table (no column {missing[0]})")
+    held = set(run["run_id"].unique())
+    if held != {path.stem}:
+        other = sorted(map(str, held - {path.stem})) or ["none"]
+        raise refuse(f"holds rows of run {other[0]}, not only of {path.stem}")
+    stored = (table.schema.metadata or {}).get(results.RUN_METADATA.encode())
+    if stored is not None:  # written by the sweep: its record says what it is and how many rows
+        try:
+            written = json.loads(stored)
+        except ValueError:
+            raise refuse("is damaged (its run record cannot be read)") from None
+        expected = results.run_record(planned[path.stem])
+        for key in results.RUN_RECORD_KEYS:
+            if written.get(key) != expected[key]:
+                raise refuse(f"is not this sweep's run {path.stem} (its {key} is {json.dumps(written.get(key))}, "
+                             f"the manifest's {json.dumps(expected[key])})")
+        if written.get("rows") != len(run):
+            raise refuse(f"is damaged ({len(run)} rows, {written.get('rows')} written)")
+    return run
 
 
 # ---- the summary --------------------------------------------------------------------
@@ -147,7 +231,10 @@ def summary_markdown(sweep: Sweep, summary: pd.DataFrame, sobol_note: str, score
              f"- Scenario: `{sweep.manifest.get('scenario', spec.get('scenario', ''))}`; design "
              f"{sweep.manifest.get('design', spec.get('design', ''))}; {spec.get('replicates', '?')} replicates",
              f"- Runs: {planned} planned, {len(sweep.milestones)} finished, {len(sweep.failed)} failed, "
-             f"{max(planned - len(sweep.milestones) - len(sweep.failed), 0)} missing",
+             f"{sweep.missing} missing",
+             *([(f"- **Unfinished**: {sweep.missing} of {planned} runs have not run; "
+                 f"this report is of the {len(sweep.milestones)} that finished. Resume it with "
+                 f"`{sweep.resume_command}`, then report again.")] if sweep.missing else []),
              "- Parameters: " + ", ".join(f"`{k}` {sweep.spec(k)}" for k in sweep.parameters), "",
              "Each cell: the median date over finished runs, the 10-90% range, and the share of runs that "
              "reach the milestone (a run that never does counts as later than any date). The share row: "
@@ -229,12 +316,13 @@ def slug_of(key: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in key)
 
 
-def write_report(folder, out=None) -> Path:
+def write_report(folder, out=None, note: Callable[[str], None] | None = None) -> Path:
     """Write the report of the sweep in ``folder`` into ``out`` (default ``folder/_report``).
 
     Args:
         folder: a sweep's results folder (manifest, Parquet files, ``_failed/``).
         out: the report folder; replaced whole, written in a scratch folder beside it first.
+        note: called with a line for the user where the sweep is unfinished (how to resume it).
 
     Returns:
         The report folder: ``summary.csv``, ``summary.md``, ``milestones.csv`` (one row per
@@ -242,9 +330,14 @@ def write_report(folder, out=None) -> Path:
         and for Sobol designs ``sobol_indices.csv`` and ``sobol_indices.png``.
 
     Raises:
-        SweepReportError: the folder is missing or empty, has no manifest, or no finished run.
+        SweepReportError: the folder is missing or empty, has no manifest, or no finished run, or
+            a run's file is damaged or not this sweep's (:func:`read_sweep`).
     """
     sweep = read_sweep(folder)
+    if sweep.missing and note is not None:
+        note(f"{len(sweep.milestones)} of {sweep.planned} runs finished"
+             + (f" ({len(sweep.failed)} failed)" if sweep.failed else "")
+             + f"; resume with: {sweep.resume_command}")
     out = Path(out) if out is not None else sweep.folder / REPORT
     out.parent.mkdir(parents=True, exist_ok=True)
     design = sweep.manifest.get("design", sweep.manifest.get("sweep", {}).get("design"))

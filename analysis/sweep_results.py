@@ -5,8 +5,17 @@ The folder a sweep writes to holds::
     _manifest.json        written before any run: the sweep, the scenario, the parameters,
                           the design and every run (run_id, point, replicate, seed, parameters)
     p0000-r00.parquet     one per finished run, written atomically (a hidden temporary
-                          file, then ``os.replace``), so a file present is a run complete
+                          file, verified, then ``os.replace``), so a file present is a run complete
     _failed/p0003-r01.json  one per run that raised: run_id, seed, parameters, error
+
+A run's file proves itself: its Parquet metadata holds the run's record (run_id, point,
+replicate, seed, parameters and the rows written, under ``euphrates.run``), and
+:func:`file_problem` checks a file against its planned run from the footer alone (a
+fraction of a millisecond): a footer that cannot be read (a truncated file), no record
+(a file the sweep did not write), another run's record or parameters, other columns,
+or a row count other than the one written. The worker checks each file so before
+moving it into place; ``--resume`` checks every file so and runs again any that fails
+(:func:`results_on_disk`), and the runs a sweep reports done are the files that pass.
 
 Every other name starts with ``_`` or ``.``, which pyarrow's dataset reader skips, so
 ``pandas.read_parquet(DIR)`` (or DuckDB's ``read_parquet('DIR/*.parquet')``) reads the
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +50,8 @@ if TYPE_CHECKING:
 
 MANIFEST = "_manifest.json"
 FAILED = "_failed"
+RUN_METADATA = "euphrates.run"  # the key of a run's record in its Parquet file's metadata
+RUN_RECORD_KEYS = ("run_id", "point", "replicate", "seed", "parameters")
 RUN_COLUMNS = ("run_id", "point", "replicate", "seed")
 FIGURES = ["area_km2", "cells", "population", "strength", "units", "manoeuvre", "garrison_need",
            "overstretch", "morale", "supply"]
@@ -100,8 +112,12 @@ def run_table(model, run: dict, column_types: dict[str, str]) -> pa.Table:
 
 
 def write_atomically(path: Path, write) -> None:
-    """Call ``write(tmp)`` on a hidden file beside ``path``, then move it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Call ``write(tmp)`` on a hidden file beside ``path``, then move it into place.
+
+    The temporary name is unique to this process and call (two workers on two machines
+    may run the same run at once), and ends in ``.tmp`` (:func:`remove_stale_temporaries`).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -109,13 +125,79 @@ def write_atomically(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_run(table: pa.Table, out: Path, run_id: str) -> Path:
-    """Write a run's table as ``out/<run_id>.parquet``, atomically."""
+class UnverifiedResult(OSError):
+    """A run's file that did not read back as written (raised in the worker, so Dask runs it again)."""
+
+
+def run_record(run: dict) -> dict:
+    """What a run's file must say it is: its run_id, point, replicate, seed and parameters (as JSON has them)."""
+    return json.loads(json.dumps({k: run[k] for k in RUN_RECORD_KEYS}))
+
+
+def write_run(table: pa.Table, out: Path, run: dict) -> Path:
+    """Write a run's table as ``out/<run_id>.parquet``: atomically, and verified before it is moved into place.
+
+    The table's metadata takes the run's record and its row count; the temporary file's
+    footer is read back and checked against them and the table's columns
+    (:func:`file_problem`). A file that does not verify raises :class:`UnverifiedResult`.
+    """
     import pyarrow.parquet as pq
 
-    path = out / f"{run_id}.parquet"
-    write_atomically(path, lambda tmp: pq.write_table(table, tmp))
+    record = run_record(run) | {"rows": table.num_rows}
+    table = table.replace_schema_metadata({RUN_METADATA: json.dumps(record)})
+    path = out / f"{run['run_id']}.parquet"
+
+    def write(tmp: Path) -> None:
+        pq.write_table(table, tmp)
+        problem = file_problem(tmp, run, table.schema, rows=table.num_rows)
+        if problem:
+            raise UnverifiedResult(f"{path.name}: written, but does not read back as written ({problem})")
+
+    write_atomically(path, write)
     return path
+
+
+def file_problem(path: Path, run: dict, schema: pa.Schema, rows: int | None = None) -> str | None:
+    """What is wrong with ``path`` as the result file of ``run``, from its footer alone; None if it verifies.
+
+    Args:
+        path: a run's Parquet file.
+        run: the run as planned (run_id, point, replicate, seed, parameters).
+        schema: the columns a run's table has (:func:`table_schema`).
+        rows: the rows written, where known (the worker, just after writing).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+        stored = (meta.metadata or {}).get(RUN_METADATA.encode())
+        record = json.loads(stored) if stored is not None else None
+        columns = meta.schema.to_arrow_schema().remove_metadata()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        return f"unreadable: {short_reason(exc)}"
+    if not isinstance(record, dict):
+        return "no run record in its metadata: not written by a sweep"
+    planned = run_record(run)
+    if record.get("run_id") != planned["run_id"]:
+        return f"holds run {record.get('run_id')!r}, not {planned['run_id']}"
+    for key in ("point", "replicate", "seed", "parameters"):
+        if record.get(key) != planned[key]:
+            return f"its {key} {json.dumps(record.get(key))} is not the plan's ({json.dumps(planned[key])})"
+    if not columns.equals(schema.remove_metadata()):
+        theirs, ours = set(columns.names), set(schema.names)
+        differ = sorted(theirs ^ ours) or [f.name for f, g in zip(columns, schema) if not f.equals(g)] or ["order"]
+        return f"its columns are not a run's of this sweep ({', '.join(differ[:3])})"
+    expected = record.get("rows") if rows is None else rows
+    if meta.num_rows != expected or sum(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) != expected:
+        return f"{meta.num_rows} rows, {expected} written"
+    column = columns.get_field_index("run_id")
+    for i in range(meta.num_row_groups):  # the data says so too: every row's run_id is this run's
+        stats = meta.row_group(i).column(column).statistics
+        if stats is not None and stats.has_min_max and not stats.min == stats.max == planned["run_id"]:
+            other = stats.min if stats.min != planned["run_id"] else stats.max
+            return f"holds rows of run {other!r}"
+    return None
 
 
 def write_failure(out: Path, run: dict, error: str) -> Path:
@@ -125,6 +207,15 @@ def write_failure(out: Path, run: dict, error: str) -> Path:
     record = {k: run[k] for k in ("run_id", "point", "replicate", "seed", "parameters")} | {"error": error}
     write_atomically(path, lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8"))
     return path
+
+
+def short_reason(exc: BaseException) -> str:
+    """Why pyarrow could not read a file, short: its first sentence, without the file's name."""
+    text = " ".join(str(exc).split())
+    if text.startswith("Could not open") and "': " in text:
+        text = text.split("': ", 1)[1]
+    text = text.split(". ")[0].rstrip(".")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def one_line(exc: BaseException) -> str:
@@ -155,7 +246,7 @@ def execute_run(run: dict, scenario, days: int | None, cell_km: float | None, ou
 
     A top-level function, so that Dask workers in other processes can import it. A
     model that raises is recorded in ``_failed`` (and not retried here); a failure to
-    write raises, so that Dask retries the run.
+    write, or a file that does not verify, raises, so that Dask retries the run.
     """
     from simulation import ConflictModel
 
@@ -168,7 +259,7 @@ def execute_run(run: dict, scenario, days: int | None, cell_km: float | None, ou
         error = one_line(exc)
         write_failure(out, run, error)
         return {"run_id": run["run_id"], "ok": False, "error": error}
-    write_run(table, out, run["run_id"])
+    write_run(table, out, run)  # raises if the file does not verify: Dask runs it again
     (out / FAILED / f"{run['run_id']}.json").unlink(missing_ok=True)  # failed before, done now
     return {"run_id": run["run_id"], "ok": True, "error": None}
 
@@ -177,15 +268,28 @@ def execute_run(run: dict, scenario, days: int | None, cell_km: float | None, ou
 
 
 def manifest_of(plan) -> dict:
-    """The manifest of a sweep plan (JSON-ready)."""
+    """The manifest of a sweep plan (JSON-ready).
+
+    ``sweep_file`` (where the sweep file was, to say how to resume) is not part of what a
+    resumed sweep must match (:func:`same_sweep`): the file may have moved.
+    """
     return json.loads(json.dumps({
         "sweep": plan.spec.model_dump(mode="json"),
         "scenario": str(plan.scenario_path.resolve()),
+        "sweep_file": str(Path(plan.path).resolve()),
         "parameters": list(plan.spec.parameters),
         "design": plan.spec.design,
         "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed,
                   "parameters": r.parameters} for r in plan.runs],
     }))
+
+
+def same_sweep(manifest: dict, other: dict) -> bool:
+    """Whether two manifests are of the same sweep (wherever its sweep file was)."""
+    def what(m):
+        return {k: v for k, v in m.items() if k != "sweep_file"} if isinstance(m, dict) else m
+
+    return what(manifest) == what(other)
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -200,9 +304,32 @@ def write_manifest(out: Path, manifest: dict) -> None:
                                                                 encoding="utf-8"))
 
 
-def finished_runs(out: Path) -> set[str]:
-    """Run ids with a result file in ``out``."""
-    return {p.stem for p in out.glob("*.parquet") if not p.name.startswith((".", "_"))}
+def result_files(out: Path) -> list[Path]:
+    """The run files in ``out`` (``*.parquet`` that pyarrow's dataset reader reads), sorted."""
+    return sorted(p for p in out.glob("*.parquet") if not p.name.startswith((".", "_")))
+
+
+def results_on_disk(out: Path, runs: list[dict], column_types: dict[str, str]
+                    ) -> tuple[set[str], list[tuple[Path, str]], list[Path]]:
+    """The runs whose files verify, the files that do not (and why), and files of no planned run.
+
+    Args:
+        out: a sweep's folder.
+        runs: the planned runs (run_id, point, replicate, seed, parameters).
+        column_types: the plan's parameter column types (:func:`table_schema`).
+    """
+    planned = {r["run_id"]: r for r in runs}
+    schema = table_schema(column_types) if planned else None
+    done, damaged, strays = set(), [], []
+    for path in result_files(out):
+        run = planned.get(path.stem)
+        if run is None:
+            strays.append(path)
+        elif (problem := file_problem(path, run, schema)) is None:
+            done.add(path.stem)
+        else:
+            damaged.append((path, problem))
+    return done, damaged, strays
 
 
 def failed_runs(out: Path) -> set[str]:
@@ -210,7 +337,12 @@ def failed_runs(out: Path) -> set[str]:
     return {p.stem for p in (out / FAILED).glob("*.json")}
 
 
+def temporaries(out: Path) -> list[Path]:
+    """Hidden temporary files of runs being written, or of runs killed while writing."""
+    return sorted(p for p in [*out.glob(".*.tmp"), *(out / FAILED).glob(".*.tmp")] if p.is_file())
+
+
 def remove_stale_temporaries(out: Path) -> None:
-    """Hidden temporary files left by runs killed while writing."""
-    for tmp in out.glob(".*.tmp"):
+    """Hidden temporary files left by runs killed while writing (call it when no run is being written)."""
+    for tmp in temporaries(out):
         tmp.unlink(missing_ok=True)

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import signal
 
-import pandas  # noqa: F401  (a run's table)
-import pyarrow.parquet  # noqa: F401  (its file)
-
-import simulation.model  # noqa: F401  (the model, its agents and rules)
-
 # Ctrl-C is the main process's to handle: it reaches every process of the terminal's
 # group, and a worker that took it would die with a traceback of its own while the
-# main process stops the run and closes the cluster (which stops this worker).
+# main process stops the run and closes the cluster (which stops this worker). The
+# local cluster starts its workers with SIGINT blocked already
+# (``analysis.sweep_runner.local_cluster``); this covers a worker started otherwise,
+# from here on. First, before the imports below take their second or two.
 signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+import pandas  # noqa: E402, F401  (a run's table)
+import pyarrow.parquet  # noqa: E402, F401  (its file)
+
+import simulation.model  # noqa: E402, F401  (the model, its agents and rules)

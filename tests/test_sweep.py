@@ -77,8 +77,11 @@ def test_bad_sweep_files_exit_2_with_one_line_each_and_write_nothing(tmp_path, c
     path = sweep_file(tmp_path, **spec)
     result = run_py("sweep", path, "--out", tmp_path / "out")
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
+    # A bad point is found after the planned count is announced (that line, then the error).
+    lines = [line for line in result.stderr.strip().splitlines() if " runs planned (" not in line
+             or line.startswith("run.py: error: ")]
     assert len(lines) == 1 and lines[0].startswith("run.py: error: ") and expected in lines[0], result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2
     assert not (tmp_path / "out").exists()
 
 
@@ -165,6 +168,7 @@ def test_a_point_the_model_rejects_is_recorded_and_the_rest_complete(tmp_path):
     result = run_py("sweep", path, "--out", out, "--workers", "2")
     assert result.returncode == 1
     assert "2 runs failed" in result.stderr and "2 of 4 runs done, 2 failed" in result.stdout
+    assert result.stderr.startswith("run.py: 4 runs planned (2 points × 2 replicates); checking each point\n")
     failed = sorted((out / "_failed").glob("*.json"))
     assert [f.stem for f in failed] == ["p0001-r00", "p0001-r01"]
     record = json.loads(failed[0].read_text())

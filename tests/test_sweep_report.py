@@ -182,3 +182,23 @@ def test_each_point_is_scored_against_the_record_as_run_py_score_scores_its_runs
     mine = scores[scores.point == 0].set_index("split")
     assert mine.loc["test", "mean_crps_days"] == pytest.approx(direct.loc["test", "mean_crps_days"])
     assert "## Against the record of 2017" in (grid_report / "summary.md").read_text()
+
+
+def test_empty_milestone_panels_say_why(grid):
+    from analysis.sweep_plots import milestone_distributions
+
+    milestones = history.sweep_milestones(pd.read_parquet(grid[0]))
+    assert (pd.to_datetime(milestones.end) == pd.Timestamp("2017-09-02")).all()  # 60 days from 4 July
+    fig = milestone_distributions(milestones, SORTIES)
+    texts = {ax.get_title(): " ".join(t.get_text().replace("\n", " ") for t in ax.texts) for ax in fig.axes}
+    empty = [m for m in history.SWEEP_RECORD if milestones[m.key].isna().all()]
+    assert empty  # the 3 November share at least: no run lasts to it
+    for m in empty:
+        if m.kind == "share":
+            assert "measured in no run: runs end on 2 Sep 2017, before 3 Nov 2017" in texts[m.label]
+        elif m.historical is not None:  # every dated milestone of the record comes after 2 September
+            on_record = f"{m.historical.day} {m.historical:%b %Y}"
+            assert ("no run lasted long enough to reach it: runs end on 2 Sep 2017, the record has it on "
+                    f"{on_record}") in texts[m.label], texts[m.label]
+        else:
+            assert "no run reached it by the end (runs end on 2 Sep 2017" in texts[m.label]

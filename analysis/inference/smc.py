@@ -36,15 +36,13 @@ def sampler_for(workers: int | None, scheduler: str | None, progress):
         return counting_single_process_sampler(progress), None, None
     from pyabc.sampler import DaskDistributedSampler
 
-    from analysis.sweep_runner import local_cluster
+    from analysis.sweep_runner import SweepError, connect_scheduler, local_cluster
 
     if scheduler:
-        from distributed import Client
-
-        try:
-            cluster, client = None, Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise FitError(f"--scheduler {scheduler}: cannot connect ({str(exc).splitlines()[0]})") from None
+        try:  # the address checked, and a scheduler that never answers given up on in seconds
+            cluster, client = None, connect_scheduler(scheduler)
+        except SweepError as exc:
+            raise FitError(str(exc)) from None
     else:
         cluster, client = local_cluster(workers or os.cpu_count() or 1)
     sampler = DaskDistributedSampler(dask_client=CountingClient(client, progress))
