@@ -1,16 +1,20 @@
 """Command line for the 2017 Euphrates campaign model.
 
-    python run.py                      # the July 2017 scenario, seed 1, into results/
+    python run.py [OPTIONS]            # the July 2017 scenario (options as run's), seed 1, into results/
     python run.py run SCENARIO [--seed N] [--out DIR] [--cell-km K] [--days N] [--set KEY=VALUE ...]
+                       [--animate] [--quiet]
+    python run.py --version
     python run.py validate SCENARIO [SCENARIO ...] [--set KEY=VALUE ...]
     python run.py schema               # the scenario format as JSON Schema, for editors
     python run.py calibrate SCENARIO [--out DIR] [--population N] [--generations G] [--max-simulations M]
                             [--min-epsilon DAYS] [--cell-km K] [--workers W | --scheduler ADDRESS] [--resume]
                             [--parameters FILE] [--seed S]
     python run.py score SCENARIO [--seeds N] [--first-seed S] [--out DIR] [--workers W] [--cell-km K]
-    python run.py sweep FILE --out DIR [--workers N] [--scheduler ADDRESS] [--resume]
+    python run.py sweep FILE --out DIR [--workers N] [--scheduler ADDRESS] [--resume] [--allow-large]
+    python run.py sweep FILE --dry-run  # count the runs and check every point; run nothing
     python run.py report DIR           # a sweep's report, from its results on disk, into DIR/_report/
     python run.py viz [SCENARIO] [--port P]  # the interactive map in the browser, on 127.0.0.1
+    python run.py viz --replay DIR [--port P]  # a finished run's folder in the browser, read-only
 
 SCENARIO is a YAML file or a shipped scenario's name (``2017-07-04_raqqa``,
 ``variants/no_russian_air``).
@@ -36,7 +40,7 @@ from pathlib import Path
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "2017-07-04_raqqa.yaml"
 DEFAULT_OUT = Path("results")
-OUTPUT_FILES = ("daily.csv", "daily_governorate.csv", "events.csv", "strikes.csv",
+OUTPUT_FILES = ("daily.csv", "daily_governorate.csv", "events.csv", "strikes.csv", "history.npz",
                 "control.geojson", "territory.png", "map.png")
 
 
@@ -106,6 +110,8 @@ def _key_value(text: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: subcommands ``run``, ``validate``, ``schema``, ``calibrate`` and ``sweep``."""
     parser = _Parser(prog="run.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the model's version (and Mesa's and Python's) and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario with one seed and write its outputs")
     run.add_argument("scenario", type=Path, help="scenario YAML file, or a shipped scenario's name")
@@ -113,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default results/)")
     run.add_argument("--cell-km", type=_cell_km, default=None, help="hex cell size in km (default: the scenario's)")
     run.add_argument("--days", type=_positive_int, default=None, help="days to run (default: to the end date)")
+    run.add_argument("--animate", action="store_true",
+                     help="also write control.mp4 (control.gif without ffmpeg): the map, a frame a day")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress bar and a one-line summary (the full one is in summary.json)")
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                           help="scenario YAML files, or shipped scenarios' names")
@@ -168,12 +178,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "DIR/_failed/, retried by --resume); 2 a mistake in the sweep file or the command, "
                     "nothing run; 130 interrupted (finished runs kept; go on with --resume).")
     sweep.add_argument("sweep", type=Path, metavar="FILE", help="sweep YAML file")
-    sweep.add_argument("--out", type=Path, required=True, help="output folder (read it with pandas.read_parquet)")
+    sweep.add_argument("--out", type=Path, default=None,
+                       help="output folder (read it with pandas.read_parquet); required unless --dry-run")
     sweep.add_argument("--workers", type=_positive_int, default=None,
                        help="local worker processes (default: one per CPU; not with --scheduler)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (its workers must see --out)")
-    sweep.add_argument("--resume", action="store_true", help="go on with the sweep in --out: run what is missing")
+                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (its workers must see --out); "
+                            "it must answer within 5 s, before anything is written")
+    sweep.add_argument("--resume", action="store_true",
+                       help="go on with the sweep in --out: run what is missing, and again any run whose file "
+                            "does not verify (each named)")
+    sweep.add_argument("--allow-large", action="store_true",
+                       help="run a sweep of 100,000 runs or more (refused without it: days of computing)")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="print the planned run count and check every point; run and write nothing")
     report = sub.add_parser("report", help="write a sweep's report (fan charts, milestones, summary) into DIR/_report/")
     report.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
     viz = sub.add_parser("viz", help="serve the interactive map in the browser (Mesa's SolaraViz, on 127.0.0.1)")
@@ -181,7 +199,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="scenario YAML file, or a shipped scenario's name, to open on "
                           "(default: the July 2017 scenario)")
     viz.add_argument("--port", type=_port, default=8765, help="port to serve on (default 8765; 0: any free port)")
+    viz.add_argument("--replay", type=Path, default=None, metavar="DIR",
+                     help="show a finished run's folder (from run.py run) day by day, read-only, instead of a model")
     return parser
+
+
+def version_text() -> str:
+    """``run.py 0.1.0 (Mesa 3.3.1, Python 3.11.7)``: the installed package's version, else the clone's pyproject."""
+    from importlib import metadata
+
+    try:
+        ours = metadata.version("euphrates2017")
+    except metadata.PackageNotFoundError:  # a clone run without installing
+        import tomllib
+
+        with open(Path(__file__).with_name("pyproject.toml"), "rb") as f:
+            ours = tomllib.load(f)["project"]["version"]
+    try:
+        mesa = f"Mesa {metadata.version('mesa')}, "
+    except metadata.PackageNotFoundError:
+        mesa = ""
+    return f"run.py {ours} ({mesa}Python {sys.version.split()[0]})"
 
 
 def overrides_of(args) -> dict:
@@ -225,10 +263,15 @@ def _plot_helper_starts() -> None:
 
 
 def _draw(plot: str, *args, **kwargs) -> None:
-    """Draw one plot of :mod:`analysis.plots` into its file (in the helper: the figure stays there)."""
-    from analysis import plots
+    """Draw one plot of :mod:`analysis.plots` (or the film of :mod:`analysis.animation`) into its file
+    (in the helper: the figure stays there)."""
+    if plot == "write_film":
+        from analysis.animation import write_film as draw
+    else:
+        from analysis import plots
 
-    getattr(plots, plot)(*args, **kwargs)
+        draw = getattr(plots, plot)
+    draw(*args, **kwargs)
 
 
 @contextmanager
@@ -278,26 +321,46 @@ def command_run(args) -> int:
     if args.days is not None and args.days > scenario.days:
         raise UsageError(f"--days {args.days}: the scenario ends on {scenario.end}, {scenario.days} days after its "
                          f"start; run at most {scenario.days}, or move its end with --set end=YYYY-MM-DD")
+    _check_memory(scenario, args.cell_km)
     from simulation import ConflictModel  # loaded before the plot helper is forked, which shares it
 
-    with _plot_helper() as helper, _output_folder(out, OUTPUT_FILES) as tmp:
+    files = OUTPUT_FILES + ("summary.json",)
+    if args.animate:
+        from analysis.animation import film_name, video_encoder
+
+        encoder = video_encoder()
+        files += (film_name(encoder),)
+    with _plot_helper() as helper, _output_folder(out, files) as tmp:
         # The scratch folder is made before the run: an --out that cannot be written is refused first.
         model = ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
-        model.run(days=args.days)
+        _run_with_progress(model, scenario.days if args.days is None else args.days, quiet=args.quiet)
         from simulation.export import control_geojson, write_csv, write_json
 
-        title = f"{scenario.name} (seed {args.seed})"
+        from analysis.figure_inputs import besieged_cells, map_title, territory_title  # (no matplotlib)
+
         daily = model.daily
-        plots = [("plot_territory", (daily, tmp / "territory.png"), {"title": title}),
+        plots = [("plot_territory", (daily, tmp / "territory.png"),
+                  {"title": territory_title(scenario.name, args.seed, scenario.start), "events": model.events}),
                  ("plot_control_map", (model.theatre, model.control.copy(), tmp / "map.png"),
-                  {"title": f"Control on {model.date:%d %B %Y}: {title}"})]
+                  {"title": map_title(model.date, scenario.name, args.seed, scenario.start),
+                   "besieged": besieged_cells(model)})]
+        if args.animate:
+            plots.append(("write_film", (model.theatre, model.control_history, model.event_log, scenario.start,
+                                         tmp / files[-1], f"{scenario.name} · seed {args.seed}", encoder), {}))
         drawn = [helper.submit(_draw, plot, *a, **kw) for plot, a, kw in plots] if helper else []
         try:
             write_csv(daily, tmp / "daily.csv")
             write_csv(model.daily_by_governorate, tmp / "daily_governorate.csv")
             write_csv(model.events, tmp / "events.csv")
             write_csv(model.strikes, tmp / "strikes.csv")
+            from simulation.records import write_history  # every day's map, for run.py viz --replay
+
+            write_history(model, tmp / "history.npz")
             write_json(control_geojson(model.theatre, model.control), tmp / "control.geojson")
+            from analysis.run_summary import run_summary, summary_lines
+
+            summary = run_summary(model, args.seed, list(files))
+            write_json(summary, tmp / "summary.json")
             if not helper:
                 for plot, a, kw in plots:
                     _draw(plot, *a, **kw)
@@ -306,8 +369,42 @@ def command_run(args) -> int:
         finally:
             if helper:  # done writing into the scratch folder before it is moved or removed
                 helper.shutdown(wait=True, cancel_futures=True)
-    print(f"{scenario.name}: {model.steps} days, seed {args.seed} -> {out}/")
+    if args.animate and not encoder:
+        print(f"run.py: note: no video encoder (ffmpeg) here, so the film is {out}/control.gif; for MP4 "
+              "install one: pip install imageio-ffmpeg", file=sys.stderr)
+    if args.quiet:
+        print(f"{scenario.name}: {model.steps} days, seed {args.seed} -> {out}/")
+    else:
+        print("\n".join(summary_lines(summary, str(out))))
     return 0
+
+
+def _check_memory(scenario, cell_km: float | None, at_once: int = 1) -> None:
+    """Refuse, before any work, runs whose cell size would not fit in the memory free now."""
+    from simulation.sizing import memory_problem
+
+    problem = memory_problem(scenario, cell_km, at_once)
+    if problem:
+        raise UsageError(problem)
+
+
+def _run_with_progress(model, days: int, quiet: bool) -> None:
+    """Step the model ``days`` days, with a progress bar on stderr when it is a terminal (not with --quiet)."""
+    if quiet or not sys.stderr.isatty():
+        model.run(days=days)
+        return
+    import threading
+
+    from tqdm import tqdm
+
+    # A thread lock, not tqdm's default multiprocessing one: that would start a resource
+    # tracker, which warns of a leaked semaphore when this process ends with os._exit.
+    tqdm.set_lock(threading.RLock())
+    with tqdm(total=days, file=sys.stderr, unit="day", desc="running", leave=False) as bar:
+        for _ in range(days):
+            model.step()
+            bar.set_postfix_str(f"{model.date}", refresh=False)
+            bar.update()
 
 
 def command_validate(args) -> int:
@@ -325,11 +422,24 @@ def command_validate(args) -> int:
             print(f"OK  {path}")
         except ScenarioError as exc:
             failed = True
-            for line in exc.problems:  # a base file's problems are reported once
-                if line not in reported:
-                    reported.add(line)
-                    print(f"run.py: error: {line}", file=sys.stderr)
+            fresh = [line for line in exc.problems if line not in reported]  # a base file's are reported once
+            reported.update(fresh)
+            _print_problems(fresh)
     return 2 if failed else 0
+
+
+# A document of thousands of wrong keys would print thousands of lines: the first ones
+# say what is wrong, and the count says how much more there is.
+MAX_PROBLEM_LINES = 50
+
+
+def _print_problems(lines: list[str]) -> None:
+    """Each problem as an error line, at most :data:`MAX_PROBLEM_LINES`, then how many more there were."""
+    shown = lines if len(lines) <= MAX_PROBLEM_LINES else lines[:MAX_PROBLEM_LINES - 1]
+    for line in shown:
+        print(f"run.py: error: {line}", file=sys.stderr)
+    if len(shown) < len(lines):
+        print(f"run.py: error: ... and {len(lines) - len(shown):,} more problems like these", file=sys.stderr)
 
 
 def command_schema(args) -> int:
@@ -352,6 +462,7 @@ def command_calibrate(args) -> int:
                               population=args.population, generations=args.generations,
                               max_simulations=args.max_simulations, min_epsilon=args.min_epsilon,
                               cell_km=args.cell_km, seed=args.seed)
+        _check_memory(request.scenario, request.cell_km, args.workers or os.cpu_count() or 1)
         outcome = run_fit(request, workers=args.workers, scheduler=args.scheduler)
     except (FitError, ParameterError, ReportError) as exc:
         raise UsageError(str(exc)) from None
@@ -372,6 +483,9 @@ def command_score(args) -> int:
     """Run the seeds and write the score report against the record (Markdown, CSV, chart) to ``args.out``."""
     from analysis.scoring_report import ScoreError, write_score_report
 
+    from simulation.scenario import load_scenario
+
+    _check_memory(load_scenario(args.scenario), args.cell_km, args.workers or min(args.seeds, os.cpu_count() or 1))
     try:
         result = write_score_report(args.scenario, args.seeds, args.out, workers=args.workers,
                                     cell_km=args.cell_km, first_seed=args.first_seed)
@@ -387,8 +501,8 @@ def command_report(args) -> int:
     """Write the report of the sweep in ``args.folder`` into its ``_report/`` folder."""
     from analysis.sweep_report import SweepReportError, write_report
 
-    try:
-        out = write_report(args.folder)
+    try:  # an unfinished sweep is reported on what it has, with a note on how to resume it
+        out = write_report(args.folder, note=lambda line: print(f"run.py: note: {line}", file=sys.stderr))
     except SweepReportError as exc:
         raise UsageError(str(exc)) from None
     print(f"{args.folder}: report -> {out}/summary.md")
@@ -397,19 +511,47 @@ def command_report(args) -> int:
 
 def command_sweep(args) -> int:
     """Run a sweep into ``args.out``: 0 all done, 1 some runs failed, 130 interrupted."""
-    from analysis.sweep import plan_sweep
-    from analysis.sweep_runner import SweepError, run_plan
+    import shlex
 
-    if args.scheduler and args.workers:
+    from analysis.sweep_runner import SweepError, address_problem, connect_scheduler, run_plan
+
+    if args.scheduler is not None and args.workers:
         raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")
-    plan = plan_sweep(args.sweep)  # every point checked before anything is written
+    if args.scheduler is not None and (problem := address_problem(args.scheduler)):  # at once, before the points are checked
+        raise UsageError(f"--scheduler {args.scheduler}: {problem}")
+    if args.out is None and not args.dry_run:
+        raise UsageError("--out: required (the folder the runs go into), or --dry-run to check the sweep only")
+    if args.out is not None and not args.dry_run and (problem := _sweep_out_problem(args.out)):
+        raise UsageError(f"--out {args.out}: {problem}")  # before the plan is counted or any point checked
+    client = None
+    if args.scheduler is not None and not args.dry_run:
+        try:  # the scheduler answers (within a few seconds), before the points are checked or anything written
+            client = connect_scheduler(args.scheduler)
+        except SweepError as exc:
+            raise UsageError(str(exc)) from None
+    from analysis.sweep import plan_sweep
+
     try:
-        outcome = run_plan(plan, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+        plan = plan_sweep(args.sweep, announce=lambda size: _announce_sweep(args, size))  # nothing written yet
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    if args.dry_run:
+        print(f"{args.sweep}: {plan.size}, every point checked; nothing run (--dry-run)")
+        return 0
+    try:  # the scheduler answers, and the folder is this sweep's, before anything is written
+        outcome = run_plan(plan, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                           client=client)
     except SweepError as exc:
         raise UsageError(str(exc)) from None
-    if outcome.interrupted:
-        print(f"run.py: interrupted: {outcome.done} of {outcome.total} runs finished in {args.out}/; "
-              f"go on with: python run.py sweep {args.sweep} --out {args.out} --resume", file=sys.stderr)
+    if outcome.interrupted:  # the runs counted are the files on disk that verify
+        if not args.out.is_dir():
+            print("run.py: interrupted; nothing written", file=sys.stderr)
+        else:
+            print(f"run.py: interrupted: {outcome.done} of {outcome.total} runs finished in {args.out}/; "
+                  f"go on with: python run.py sweep {shlex.quote(str(args.sweep))} --out "
+                  f"{shlex.quote(str(args.out))} --resume", file=sys.stderr)
         return 130
     if outcome.failed:
         print(f"run.py: warning: {outcome.failed} runs failed; their errors are in {args.out}/_failed/",
@@ -418,20 +560,57 @@ def command_sweep(args) -> int:
     return 1 if outcome.failed else 0
 
 
+def _announce_sweep(args, size) -> None:
+    """The sweep's planned run count, on stderr before any point is drawn; a large one needs --allow-large."""
+    from analysis.sweep import LARGE_SWEEP_RUNS
+
+    if size.runs >= LARGE_SWEEP_RUNS and not args.allow_large:
+        raise UsageError(f"{args.sweep}: {size}; a sweep of {LARGE_SWEEP_RUNS:,} runs or more needs --allow-large "
+                         "(or fewer samples or replicates)")
+    print(f"run.py: {size}; checking each point", file=sys.stderr, flush=True)
+
+
+def _sweep_out_problem(out: Path) -> str | None:
+    """What makes ``out`` no folder for a sweep, found before planning; any folder made to try is removed."""
+    from analysis.report_files import out_folder_problem
+
+    try:
+        problem = out_folder_problem(out)
+        if problem is None and not out.exists():
+            missing = [p for p in (out, *out.parents) if not p.exists()]  # innermost first
+            out.mkdir(parents=True)
+            for folder in missing:
+                folder.rmdir()
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return problem
+
+
 def command_viz(args) -> int:
-    """Check the scenario, then serve ``app.py`` with Solara until Ctrl-C."""
+    """Check the scenario (or the run folder to replay), then serve ``app.py`` with Solara until Ctrl-C."""
     import os
     import socket
     import subprocess
 
-    from simulation.scenario import load_scenario
-    from viz.levers import DEFAULT_SCENARIO as DEFAULT_CHOICE
-    from viz.levers import scenario_choice
+    if args.replay is not None:
+        if args.scenario is not None:
+            raise UsageError(f"--replay {args.replay}: not with a SCENARIO (a replay shows its own run)")
+        from viz.replay import Replay, ReplayError
 
-    choice = DEFAULT_CHOICE
-    if args.scenario is not None:
-        load_scenario(args.scenario)
-        choice = scenario_choice(args.scenario)
+        try:  # every file read and checked here, before any server starts
+            Replay(args.replay)
+        except ReplayError as exc:
+            raise UsageError(f"--replay {args.replay}: {exc}") from None
+        choice = f"replay of {args.replay}"
+    else:
+        from simulation.scenario import load_scenario
+        from viz.levers import DEFAULT_SCENARIO as DEFAULT_CHOICE
+        from viz.levers import scenario_choice
+
+        choice = DEFAULT_CHOICE
+        if args.scenario is not None:
+            load_scenario(args.scenario)
+            choice = scenario_choice(args.scenario)
     host = "127.0.0.1"
     with socket.socket() as probe:  # a port in use is the user's to change, not a traceback
         try:
@@ -443,7 +622,12 @@ def command_viz(args) -> int:
     print(f"run.py: serving the campaign map on {url} ({choice}); Ctrl-C to stop", flush=True)
     # No calls out: Solara would ask PyPI for a newer version (blocking start-up on an
     # air-gapped machine) and send usage telemetry.
-    env = {**os.environ, "EUPHRATES2017_SCENARIO": choice, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env.pop("EUPHRATES2017_REPLAY", None)
+    if args.replay is not None:
+        env["EUPHRATES2017_REPLAY"] = str(args.replay.resolve())
+    else:
+        env["EUPHRATES2017_SCENARIO"] = choice
     command = [sys.executable, "-m", "solara", "run", str(Path(__file__).resolve().parent / "app.py"),
                "--host", host, "--port", str(port), "--production", "--no-open", "--no-check-version"]
     # The server runs in a process group of its own, stopped whole when this process is
@@ -496,8 +680,8 @@ def _stop_group(server) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn user mistakes into error lines (one per problem)."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        argv = ["run", str(DEFAULT_SCENARIO)]
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["run", str(DEFAULT_SCENARIO), *argv]  # ``python run.py --days 30``: the default scenario
     from simulation.scenario import ScenarioError
 
     try:
@@ -513,8 +697,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run.py: error: {exc}", file=sys.stderr)
         return 2
     except ScenarioError as exc:  # one line per problem
-        for line in exc.problems:
-            print(f"run.py: error: {line}", file=sys.stderr)
+        _print_problems(exc.problems)
         return 2
     except KeyboardInterrupt:
         print("run.py: interrupted; nothing written", file=sys.stderr)

@@ -30,6 +30,7 @@ LAYER_OF = {
     "simulation.factions": "core", "simulation.roles": "core", "simulation.geography": "core",
     "simulation.theatre": "core", "simulation.scenario": "core", "simulation.scenario.*": "core",
     "simulation.mesa_compat": "core", "simulation.lazy_exports": "core", "simulation.data.*": "core",
+    "simulation.sizing": "core",
     "simulation.rules": "rules", "simulation.rules.*": "rules",
     "agents": "agents", "agents.*": "agents",
     "simulation": "model", "simulation.model": "model", "simulation.setup": "model",

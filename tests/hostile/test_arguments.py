@@ -70,3 +70,14 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
     finally:
         proc.kill()
     assert code == 141 and "Traceback" not in stderr and stderr == "", (code, stderr)
+
+
+def test_thousands_of_problems_print_the_first_fifty_and_a_count(tmp_path):
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("name: x\n" + "".join(f"k{i}: 1\n" for i in range(3000)))
+    code, lines, seconds = run_py("validate", str(wrong), cwd=tmp_path)
+    assert code == 2 and len(lines) == 50, lines[-3:]
+    assert all(line.startswith("run.py: error: ") for line in lines)
+    assert any("unknown key 'k0'" in line for line in lines) and lines[-1].endswith("more problems like these")
+    assert "2,9" in lines[-1] and "Traceback" not in "".join(lines)
+    assert seconds < 10  # about a second here
