@@ -452,11 +452,12 @@ def command_schema(args) -> int:
 
 def command_calibrate(args) -> int:
     """Fit the free parameters by ABC-SMC and write the posterior and its report to ``args.out``."""
+    if args.scheduler and args.workers:
+        raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")
+    _refuse_unwritable(args.out)  # at once: pyabc and the model take seconds to import
     from analysis.inference.fit import FitError, ParameterError, prepare_fit, run_fit
     from analysis.report_files import ReportError
 
-    if args.scheduler and args.workers:
-        raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")
     try:  # every check before anything runs or is written
         request = prepare_fit(args.scenario, args.out, resume=args.resume, parameters=args.parameters,
                               population=args.population, generations=args.generations,
@@ -479,10 +480,30 @@ def command_calibrate(args) -> int:
     return 0
 
 
+def _refuse_unwritable(out: Path) -> None:
+    """Refuse at once, before any heavy import, an --out that no file can be written in:
+    below a file, a file itself, a name too long, or a place that takes no files (/proc)."""
+    import tempfile
+
+    try:
+        above = next(p for p in (out, *out.parents) if p.exists())
+        if above == out and not out.is_dir():
+            raise UsageError(f"--out {out}: exists and is not a folder")
+        if not above.is_dir():
+            raise UsageError(f"--out {out}: {above} is a file, not a folder")
+        longest = os.pathconf(above, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+        if any(len(os.fsencode(part)) > longest for part in out.parts):
+            raise OSError(36, "File name too long")
+        tempfile.TemporaryDirectory(dir=above).cleanup()  # made and removed: can anything go there?
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
 def command_score(args) -> int:
     """Run the seeds and write the score report against the record (Markdown, CSV, chart) to ``args.out``."""
     from analysis.scoring_report import ScoreError, write_score_report
 
+    _refuse_unwritable(args.out)
     from simulation.scenario import load_scenario
 
     _check_memory(load_scenario(args.scenario), args.cell_km, args.workers or min(args.seeds, os.cpu_count() or 1))
