@@ -317,6 +317,7 @@ def _output_folder(out: Path, names):
 def command_run(args) -> int:
     """Run one scenario and write its tables, map and plots to ``args.out``."""
     out = args.out
+    _refuse_unwritable(out)  # at once; the scratch folder made below is the full check
     scenario = checked_scenario(args)  # refuses a bad scenario before anything is written
     if args.days is not None and args.days > scenario.days:
         raise UsageError(f"--days {args.days}: the scenario ends on {scenario.end}, {scenario.days} days after its "
@@ -501,9 +502,8 @@ def _refuse_unwritable(out: Path) -> None:
 
 def command_score(args) -> int:
     """Run the seeds and write the score report against the record (Markdown, CSV, chart) to ``args.out``."""
+    _refuse_unwritable(args.out)  # at once, before the model and the record are imported
     from analysis.scoring_report import ScoreError, write_score_report
-
-    _refuse_unwritable(args.out)
     from simulation.scenario import load_scenario
 
     _check_memory(load_scenario(args.scenario), args.cell_km, args.workers or min(args.seeds, os.cpu_count() or 1))
