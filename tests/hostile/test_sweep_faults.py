@@ -86,13 +86,21 @@ def start_sweep(*args, log: Path) -> subprocess.Popen:
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
 
 
-def group_members(pgid: int) -> list[psutil.Process]:
+def group_members(pgid: int, settle_s: float = 5.0) -> list[psutil.Process]:
+    """Processes of the group still running after ``settle_s`` seconds to finish exiting
+    (a worker caught mid-exit is neither running on nor a zombie yet)."""
     members = []
     for p in psutil.process_iter():
         with contextlib.suppress(psutil.Error, ProcessLookupError):
             if os.getpgid(p.pid) == pgid and p.status() != psutil.STATUS_ZOMBIE:
                 members.append(p)
-    return members
+    _, alive = psutil.wait_procs(members, timeout=settle_s)
+    running = []
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            if p.status() != psutil.STATUS_ZOMBIE:
+                running.append(p)
+    return running
 
 
 def stop_group(proc: subprocess.Popen) -> None:
