@@ -483,15 +483,17 @@ def command_calibrate(args) -> int:
 
 def _refuse_unwritable(out: Path) -> None:
     """Refuse at once, before any heavy import, an --out that no file can be written in:
-    below a file, a file itself, a name too long, or a place that takes no files (/proc)."""
+    below a file, a file itself (:func:`~analysis.report_files.out_folder_problem`), a
+    name too long, or a place that takes no files (/proc)."""
     import tempfile
 
+    from analysis.report_files import out_folder_problem
+
     try:
+        problem = out_folder_problem(out)
+        if problem:
+            raise UsageError(f"--out {out}: {problem}")
         above = next(p for p in (out, *out.parents) if p.exists())
-        if above == out and not out.is_dir():
-            raise UsageError(f"--out {out}: exists and is not a folder")
-        if not above.is_dir():
-            raise UsageError(f"--out {out}: {above} is a file, not a folder")
         longest = os.pathconf(above, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
         if any(len(os.fsencode(part)) > longest for part in out.parts):
             raise OSError(36, "File name too long")

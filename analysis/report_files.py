@@ -12,8 +12,6 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from simulation.export import written_together
-
 
 class ReportError(ValueError):
     """A mistake in what was asked for (seeds, workers, the output folder): one line, exit code 2."""
@@ -51,6 +49,8 @@ def report_folder(out: Path, names: Iterable[str]) -> Iterator[Path]:
             problem = out_folder_problem(out)
             if problem:
                 raise ReportError(f"--out {out}: {problem}")
+            from simulation.export import written_together  # (pandas): not needed to check a folder
+
             tmp = stack.enter_context(written_together(out, names))
         except OSError as exc:
             raise ReportError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
