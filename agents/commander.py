@@ -46,10 +46,13 @@ class Commander(Agent):
         self.faction = faction
         self.objectives = objectives
         self.source_cells = np.asarray(source_cells, dtype=np.int64)
+        self._source_list = self.source_cells.tolist()
         self.route: movement.RoutePlan | None = None
         self._costs: movement.StepCosts | None = None  # its step costs, kept from day to day
         self.operations = model.spec.faction(faction.key).operations  # how many it runs at once (None: any)
         self._worth: np.ndarray | None = None  # see _defender_worth
+        self._place_cells: np.ndarray | None = None  # each named place's cell (see _enemy_places)
+        self._objective_cells = np.array([o.cell for o in objectives], dtype=np.int64)
         self.regrouping = False  # after a gain, until its formations are fit to attack again
         self._open: set[int] = set()
 
@@ -67,14 +70,13 @@ class Commander(Agent):
                                            model.air_cover(self.faction))
         strikes = self._counterattack_targets()
         candidates = self._candidates()
-        targets = np.unique(np.concatenate([
-            [o.cell for o in candidates], self.source_cells, list(strikes.values()),
-            [u.home for u in self.units if u.tied and u.home >= 0],
-        ]).astype(np.int64))
+        units = self.units
+        targets = np.array(sorted({*(o.cell for o in candidates), *self._source_list, *strikes.values(),
+                                   *(u.home for u in units if u.tied and u.home >= 0)}), dtype=np.int64)
         # The fields are read at the cells of the units that may move or weigh objectives today, and down
         # their routes from there (a read elsewhere is still exact: it searches the whole field).
         watch = np.zeros(model.theatre.n_cells, bool)
-        watch[[u.k for u in self.units if not self._stays_put(u)]] = True
+        watch[[u.k for u in units if not self._stays_put(u)]] = True
         self.route = movement.RoutePlan(model.theatre, costs, targets, watch, previous=self.route, summary=summary)
         if ROLES[self.faction].defends:
             self._plan_defence(candidates, strikes)
@@ -91,7 +93,7 @@ class Commander(Agent):
     def _candidates(self) -> list[Objective]:
         """Objectives still to take (attackers) or to keep (ISIS); never empty if any exist."""
         model, code = self.model, int(self.faction)
-        cells = np.array([o.cell for o in self.objectives], dtype=np.int64)
+        cells = self._objective_cells
         holders = model.control[cells]
         if ROLES[self.faction].defends:
             held = [o for o, ok in zip(self.objectives, (holders == code).tolist()) if ok]
@@ -105,7 +107,9 @@ class Commander(Agent):
         model, code = self.model, int(self.faction)
         weight = model.rules.command.fallback_objective_weight
         places = model.theatre.geography.places
-        cells = np.array([model.theatre.place_cell[p.name] for p in places], dtype=np.int64)
+        if self._place_cells is None:
+            self._place_cells = np.array([model.theatre.place_cell[p.name] for p in places], dtype=np.int64)
+        cells = self._place_cells
         wanted = model.may_take[self.faction][cells] & model.hostile[code][model.control[cells]]
         return [Objective(p.name, int(k), weight) for p, k, ok in zip(places, cells.tolist(), wanted.tolist()) if ok]
 
@@ -189,6 +193,7 @@ class Commander(Agent):
 
     def _plan_offensive(self, candidates: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
+        scale, spread = rules.objective_distance_scale_km, rules.spread_fighters
         self._regroup_after_gains()
         candidates = self._focus(candidates)
         sent = {o.cell: 0.0 for o in candidates}
@@ -206,17 +211,19 @@ class Commander(Agent):
             else:
                 best, score = -1, 0.0
                 for o, dist in zip(candidates, distances(unit)):
-                    s = o.weight / (1 + dist / rules.objective_distance_scale_km) / (1 + sent[o.cell] / rules.spread_fighters)
-                    if math.isfinite(dist) and s > score:
+                    if not math.isfinite(dist):
+                        continue
+                    s = o.weight / (1 + dist / scale) / (1 + sent[o.cell] / spread)
+                    if s > score:
                         best, score = o.cell, s
                 if best >= 0:
                     sent[best] += unit.strength
                 ready = unit.morale >= rules.attack_min_morale and unit.supply >= rules.attack_min_supply
                 unit.objective = best
                 unit.posture = Posture.ATTACK if ready and best >= 0 else Posture.HOLD
-        self._wait_for_odds(sent)
+        self._wait_for_odds(sent, units)
         if self.regrouping:
-            for unit in self.units:
+            for unit in units:
                 if unit.posture == Posture.ATTACK and not unit.tied:
                     unit.posture = Posture.ASSEMBLE
 
@@ -240,7 +247,7 @@ class Commander(Agent):
                 unit.objective, unit.posture = int(k), Posture.ATTACK
                 return
 
-    def _wait_for_odds(self, sent: dict[int, float]) -> None:
+    def _wait_for_odds(self, sent: dict[int, float], units=None) -> None:
         """Units bound for an objective assemble instead of attacking until the odds are good.
 
         An objective is attacked once the fighters sent to it outnumber the enemy
@@ -248,10 +255,11 @@ class Commander(Agent):
         through their own ground and wait at the front.
         """
         model, rules = self.model, self.model.rules.command
+        units = self.units if units is None else units
         enemies = model.enemy_strengths_near(list(sent), self.faction, rules.counterattack_reach_km)
         for (cell, fighters), enemy in zip(sent.items(), enemies):
             if fighters < rules.attack_force_ratio * enemy:
-                for unit in self.units:
+                for unit in units:
                     if unit.objective == cell and unit.posture == Posture.ATTACK:
                         unit.posture = Posture.ASSEMBLE
 
@@ -263,11 +271,13 @@ class Commander(Agent):
         """
         model = self.model
         rules = model.rules.command
-        strikers = [u for u in self.units
-                    if not u.tied and u.morale >= rules.strike_min_morale and model.is_supplied(u)]
+        supplied = model.supplied[self.faction]
+        strikers = [u for u in self.units if not u.tied and u.morale >= rules.strike_min_morale and supplied[u.k]]
+        if not strikers:
+            return {}
         hostile, may_take = model.hostile[self.faction].tolist(), model.may_take[self.faction]
         enemies = [u for u in model.all_units() if hostile[u.faction] and may_take[u.k]]
-        if not enemies or not strikers:
+        if not enemies:
             return {}
         ek = np.array([u.k for u in enemies])
         # Count each enemy at what its ground and posture make it worth (a town's garrison is no easy prey).
@@ -292,6 +302,7 @@ class Commander(Agent):
 
     def _plan_defence(self, keep: list[Objective], strikes: dict[int, int]) -> None:
         rules = self.model.rules.command
+        scale, spread = rules.objective_distance_scale_km, rules.spread_fighters
         sent = {o.cell: 0.0 for o in keep}
         units = sorted(self.units, key=lambda u: (-u.strength, u.unique_id))
         distances = self._distances_once(keep, [u for u in units if not self._stays_put(u)])
@@ -302,8 +313,7 @@ class Commander(Agent):
                 unit.posture, unit.objective = Posture.ATTACK, strikes[unit.unique_id]
             else:
                 # Fall back on (or stay at) the best place still held, weight over distance.
-                scores = [o.weight / (1 + dist / rules.objective_distance_scale_km)
-                          / (1 + sent[o.cell] / rules.spread_fighters)
+                scores = [o.weight / (1 + dist / scale) / (1 + sent[o.cell] / spread)
                           for o, dist in zip(keep, distances(unit))]
                 unit.objective = keep[max(range(len(scores)), key=scores.__getitem__)].cell  # the first best
                 sent[unit.objective] += unit.strength

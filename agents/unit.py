@@ -71,12 +71,13 @@ class Unit(CellAgent):
             return
         plan = model.commanders[self.faction].route
         self.progress_km += model.march_budget_km(self)
+        enemy_of = model.hostile[self.faction].tolist()  # whether ground of each holder is enemy ground
         k = self.k
         while True:
             nxt, cost = plan.next_step(self.objective, k)
             if nxt < 0:
                 break
-            hostile = model.is_hostile(self.faction, model.control[nxt])
+            hostile = enemy_of[model.control[nxt]]
             if hostile and self.posture == Posture.ATTACK and model.enemy_units_in(nxt, self.faction):
                 # A unit in contact fights every day; movement points buy ground, not fights.
                 model.declare_attack(self, nxt, k)

@@ -96,8 +96,11 @@ class Situation:
         return movement.march_budget_km(self.rules.movement, tempo if attacking else 1.0, unit.supply)
 
     def logistics_tempo(self, faction: Faction, k: int) -> float:
-        """Share of full speed an advance into cell k keeps, from its distance to supply."""
-        return float(self.tether()[faction][k])
+        """Share of full speed an advance into cell k keeps, from its distance to supply (one cell of
+        :meth:`tether`, read straight from the rule: a march asks it a cell at a time)."""
+        rules = self.rules.movement
+        return float(supply.logistics_tempo(self.supply_km[faction][k], rules.logistics_reach_km,
+                                            rules.cut_off_reaches))
 
     def tether(self) -> Tether:
         """Per faction and cell, the share of full speed an advance keeps there, from its distance to its

@@ -275,6 +275,47 @@ def test_step_costs_kept_day_to_day_equal_fresh_ones(tmap):
         control[taken] = rng.integers(0, 4, taken.size)
 
 
+def test_step_costs_today_in_one_call_equal_fresh_ones_bit_for_bit(tmap):
+    # The kernel on its own: two arrays taking turns, as StepCosts hands them to it.
+    rng = np.random.default_rng(17)
+    base = movement.terrain_cost(tmap, RULES.movement)
+    own, n = 1, tmap.n_cells
+    hostile = hostility_matrix(True)[own]
+    may_take = tmap.in_theatre & (rng.random(n) < 0.9)
+    factor = movement.hostile_ground_cost(RULES.movement, 0.5)
+    control = blotchy_control(tmap, rng)
+    was, cell_cost, low, high = control, np.empty(n), np.empty(n), np.empty(n)
+    arrays, behind, previous = [np.empty((n, 6)), np.empty((n, 6))], np.zeros(0, np.int64), np.empty((0, 6))
+    for day in range(8):
+        out = arrays[day % 2]
+        changed, lowest, highest = kernels.step_costs_today(
+            tmap.neighbours, tmap.crosses_river, tmap.in_theatre, control, was, own, hostile, may_take, base, factor,
+            tmap.cell_km, RULES.movement.river_crossing_km, cell_cost, out, behind, day == 0, day < 2, low, high,
+            previous)
+        fresh = movement.step_costs_reference(tmap, control, own, hostile, may_take, RULES.movement, base, 0.5)
+        assert np.array_equal(out, fresh)
+        assert (lowest, highest) == kernels.finite_range(fresh)
+        expected = kernels.rows_changed(fresh, previous) if day else np.zeros(0, np.int64)
+        assert np.array_equal(changed, expected)
+        behind, previous, was = changed, out, control  # (day 0 compared nothing: day 1 works out every row)
+        control = control.copy()
+        taken = rng.choice(np.flatnonzero(tmap.in_theatre), int(rng.integers(0, 25)), replace=False)
+        control[taken] = rng.integers(0, 4, taken.size)
+
+
+def test_a_field_is_kept_as_the_reference_keeps_it(tmap):
+    rng = np.random.default_rng(18)
+    inside = np.flatnonzero(tmap.in_theatre)
+    for _ in range(40):
+        field = np.where(rng.random(tmap.n_cells) < 0.5, rng.random(tmap.n_cells) * 500.0, np.inf)
+        changed = rng.choice(inside, int(rng.integers(0, 4)), replace=False)
+        watched = rng.choice(inside, int(rng.integers(0, 6)), replace=False)
+        exact_upto = float(rng.choice([np.inf, 300.0, 480.0]))
+        same_reach = bool(rng.integers(2))
+        expected = movement.field_still_exact_reference(field, changed, watched, exact_upto, same_reach)
+        assert kernels.field_still_exact(field, changed, watched, exact_upto, same_reach) == expected
+
+
 def test_rows_around_are_the_cells_and_their_neighbours(tmap):
     rng = np.random.default_rng(15)
     cells = rng.choice(np.flatnonzero(tmap.in_theatre), 30, replace=False)

@@ -11,7 +11,9 @@ matrix every call:
 - :func:`step_costs`: each side's cost of every step (reference:
   :func:`simulation.rules.movement.step_costs_reference`);
 - :func:`next_slot`: a unit's next step down a field (reference:
-  :func:`simulation.rules.movement.next_hop`);
+  :func:`simulation.rules.movement.next_hop`), and :func:`field_still_exact`, whether
+  yesterday's field holds today (reference:
+  :func:`simulation.rules.movement.field_still_exact_reference`);
 - :func:`zone_claims`: which side's zone of control claims each cell (reference:
   :func:`simulation.rules.ground.zone_claims_reference`);
 - :func:`touches`: cells next to a set of cells (reference:
@@ -28,7 +30,8 @@ matrix every call:
   next to ground that changed hands), the range of those that are finite, and the
   cells whose steps changed overnight, in one pass (references:
   :func:`simulation.rules.movement.step_costs_reference`, :func:`finite_range` and
-  :func:`rows_changed`);
+  :func:`rows_changed`), and :func:`step_costs_today`, the three of them and the range of every
+  row's costs in one call;
 - :func:`linked_any` and :func:`linked_sum`: which cells a reach matrix links to a set
   of cells, and the sum of values over the cells linked (references:
   :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
@@ -317,6 +320,36 @@ def rows_around(neighbours, cells, also):
 
 
 @njit(cache=True, nogil=True)
+def step_costs_today(neighbours, crosses_river, in_theatre, control, was_control, own, hostile, may_take, base_cost,
+                     hostile_factor, cell_km, river_crossing_km, cell_cost, out, behind, every_cell, every_row,
+                     row_low, row_high, previous):
+    """One side's step costs of today, brought up from the day before yesterday's in ``out``, in one call.
+
+    :func:`cell_costs` of the cells whose holder differs from ``was_control`` (of every
+    cell if ``every_cell``), then :func:`restep_costs` of the rows around them and of the
+    rows ``behind`` (those where ``out`` is behind ``previous``; every row if ``every_row``),
+    then the smallest and largest finite step cost of all rows. What
+    :class:`simulation.rules.movement.StepCosts` would do with those three kernels and
+    numpy, in one call (reference: :func:`simulation.rules.movement.step_costs_reference`,
+    :func:`finite_range` and :func:`rows_changed`).
+
+    Returns:
+        The rows whose steps differ from ``previous`` (none if it has no rows), and the
+        smallest and largest finite step cost (inf and -inf if none).
+    """
+    n = neighbours.shape[0]
+    cells = np.arange(n) if every_cell else np.flatnonzero(control != was_control)
+    cell_costs(in_theatre, control, own, hostile, may_take, base_cost, hostile_factor, cells, cell_cost)
+    rows = np.arange(n) if every_row else rows_around(neighbours, cells, behind)
+    changed = restep_costs(neighbours, crosses_river, cell_km, river_crossing_km, cell_cost, rows, out, row_low,
+                           row_high, previous)
+    lowest, highest = INF, -INF
+    for k in range(n):
+        lowest, highest = min(lowest, row_low[k]), max(highest, row_high[k])
+    return changed, lowest, highest
+
+
+@njit(cache=True, nogil=True)
 def supply_fronts(neighbours, in_theatre, control, dist, n_factions, cell_km):
     """(factions, n): ``dist`` on each faction's own theatre ground; one cell more next to it; else inf."""
     n = neighbours.shape[0]
@@ -428,6 +461,26 @@ def next_slot(neighbours, costs, field, k):
             if via < best_via:
                 best, best_via = j, via
     return best
+
+
+@njit(cache=True, nogil=True)
+def field_still_exact(field, changed, watched, exact_upto, same_reach):
+    """Whether yesterday's distance field holds today (reference:
+    :func:`simulation.rules.movement.field_still_exact_reference`): none of the cells
+    ``changed`` (whose step costs changed overnight) was reached by its search, and it was
+    a whole search (``exact_upto`` inf) or, with ``same_reach`` (the dearest step as
+    yesterday's), exact at every cell ``watched`` today."""
+    for k in changed:
+        if field[k] < INF:
+            return False
+    if exact_upto == INF:
+        return True
+    if not same_reach:
+        return False
+    for k in watched:
+        if not field[k] <= exact_upto:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from simulation.rules import kernels
 from simulation.scenario.rule_params import MovementRules
-from simulation.theatre import TheatreMap, Terrain
+from simulation.theatre import Terrain, TheatreMap
 
 
 def terrain_cost(tmap: TheatreMap, params: MovementRules) -> np.ndarray:
@@ -128,24 +128,27 @@ class StepCosts:
         tmap, n = self.tmap, self.tmap.n_cells
         factor = hostile_ground_cost(self.params, air_cover)
         inputs = (factor, hostile.tobytes(), may_take)
-        if self._control is None or inputs[:2] != self._inputs[:2] or may_take is not self._inputs[2]:
-            cells = np.arange(n)  # everything, the first day and whenever more than holders changed
-        else:
-            cells = np.flatnonzero(control != self._control)
-        kernels.cell_costs(tmap.in_theatre, control, self.own, hostile, may_take, self.base_cost, factor, cells,
-                           self._cell_cost)
+        # Every cell's cost the first day and whenever more than holders changed; else those that changed hands.
+        every_cell = self._control is None or inputs[:2] != self._inputs[:2] or may_take is not self._inputs[2]
         costs = self._spare
-        if costs.shape[0] != n or self._spare_differs is None:
-            costs, rows = np.empty((n, 6)), np.arange(n)
-        else:  # the steps next to today's changes, and those the spare is behind on
-            rows = kernels.rows_around(tmap.neighbours, cells, self._spare_differs)
-        changed = kernels.restep_costs(tmap.neighbours, tmap.crosses_river, tmap.cell_km, self.params.river_crossing_km,
-                                       self._cell_cost, rows, costs, self._row_low, self._row_high, self.costs)
+        every_row = costs.shape[0] != n or self._spare_differs is None
+        if every_row:
+            costs = np.empty((n, 6))
+        # Then the steps next to today's changes, and those the spare is behind on (compiled: cell_costs,
+        # rows_around, restep_costs and the range of the costs in one call).
+        changed, lowest, highest = kernels.step_costs_today(
+            tmap.neighbours, tmap.crosses_river, tmap.in_theatre, control,
+            control if every_cell else self._control, self.own, hostile, may_take, self.base_cost, factor,
+            tmap.cell_km, self.params.river_crossing_km, self._cell_cost, costs,
+            _NO_ROWS if every_row else self._spare_differs, every_cell, every_row, self._row_low, self._row_high,
+            self.costs)
         compared = self.costs.shape[0] == n
         self._spare, self._spare_differs = self.costs, (changed if compared else None)
         self.costs, self._control, self._inputs = costs, control.copy(), inputs
-        lowest, highest = self._row_low.min(), self._row_high.max()
         return costs, ((1.0, 1.0) if highest == -np.inf else (float(lowest), float(highest))) + (changed,)
+
+
+_NO_ROWS = np.zeros(0, np.int64)
 
 
 def step_costs_reference(tmap: TheatreMap, control: np.ndarray, own: int, hostile: np.ndarray,
@@ -231,28 +234,26 @@ class RoutePlan:
     def _keep_unchanged(self, previous: RoutePlan, changed: np.ndarray) -> None:
         """Keep yesterday's fields that no change of step costs (at the cells ``changed``) can have reached."""
         watched = np.flatnonzero(self.watch)
+        same_reach = self._max_step == previous._max_step
         for target, (field, exact_upto) in previous._fields.items():
-            if target not in self._targets or np.isfinite(field[changed]).any():
-                continue
-            if exact_upto == np.inf or (self._max_step == previous._max_step
-                                        and (field[watched] <= exact_upto).all()):
+            # Compiled: field_still_exact_reference(field, changed, watched, exact_upto, same_reach).
+            if target in self._targets and kernels.field_still_exact(field, changed, watched, exact_upto, same_reach):
                 self._fields[target] = field, exact_upto
 
     def _field(self, target: int, at) -> np.ndarray:
         """The field toward ``target``, exact at the cell(s) ``at`` and down the routes from them."""
         field, exact_upto = self._fields.get(target, (None, 0.0))
-        if field is not None and (exact_upto == np.inf or (field[at] <= exact_upto).all()):
+        if field is not None and (exact_upto == np.inf or _all_within(field, at, exact_upto)):
             return field  # known, and exact where it is read
         if target not in self._targets:
             raise KeyError(f"no field toward cell {target} today")
-        if field is None or (exact_upto < np.inf and not (field[at] <= exact_upto).all()):
-            watch = self.watch if field is None else np.zeros_like(self.watch)  # a miss: search it all
-            field = np.empty(self.tmap.n_cells)
-            exact_upto = kernels.dijkstra_field(self.tmap.neighbours, self.costs, target, watch, self._min_step,
-                                                self._max_step, field)
-            self._fields[target] = field, exact_upto
-            if not (field[at] <= exact_upto).all():  # read beyond the watched cells' search
-                return self._field(target, at)
+        watch = self.watch if field is None else np.zeros_like(self.watch)  # a miss: search it all
+        field = np.empty(self.tmap.n_cells)
+        exact_upto = kernels.dijkstra_field(self.tmap.neighbours, self.costs, target, watch, self._min_step,
+                                            self._max_step, field)
+        self._fields[target] = field, exact_upto
+        if not _all_within(field, at, exact_upto):  # read beyond the watched cells' search
+            return self._field(target, at)
         return field
 
     def distance(self, target: int, k: int) -> float:
@@ -262,7 +263,10 @@ class RoutePlan:
     def distances(self, targets, cells) -> np.ndarray:
         """Least costs (km) from each of ``cells`` (columns) to each of ``targets`` (rows)."""
         cells = np.asarray(cells, dtype=np.int64)
-        return np.array([self._field(int(t), cells)[cells] for t in targets]).reshape(len(targets), cells.size)
+        out = np.empty((len(targets), cells.size))
+        for row, target in zip(out, targets):
+            row[:] = self._field(int(target), cells)[cells]
+        return out
 
     def next_hop(self, target: int, k: int) -> int:
         """Next cell from k toward a target (-1 when there or stuck); a neighbour is one step."""
@@ -270,9 +274,31 @@ class RoutePlan:
 
     def next_step(self, target: int, k: int) -> tuple[int, float]:
         """Next cell from k toward a target and the cost of the step there ((-1, inf) when there or stuck)."""
-        neighbours = self.tmap.neighbours
-        if int(target) not in self._targets:
+        neighbours, target = self.tmap.neighbours, int(target)
+        if target not in self._targets:
             slot = int(np.argmax(neighbours[k] == target)) if target in neighbours[k] else -1
         else:
-            slot = kernels.next_slot(neighbours, self.costs, self._field(int(target), k), k)
+            slot = kernels.next_slot(neighbours, self.costs, self._field(target, k), k)
         return (int(neighbours[k, slot]), float(self.costs[k, slot])) if slot >= 0 else (-1, np.inf)
+
+
+def field_still_exact_reference(field: np.ndarray, changed: np.ndarray, watched: np.ndarray, exact_upto: float,
+                                same_reach: bool) -> bool:
+    """Whether yesterday's field toward a target holds today (numpy; the reference of
+    :func:`~simulation.rules.kernels.field_still_exact`, which :class:`RoutePlan` uses).
+
+    It does if its search reached none of the cells ``changed`` (whose step costs changed
+    overnight: no distance it found can have changed), and it searched everything, or
+    it is exact at every cell ``watched`` today and its reach beyond them (the dearest
+    step, ``same_reach``) is as yesterday's.
+    """
+    if np.isfinite(field[changed]).any():
+        return False
+    return bool(exact_upto == np.inf or (same_reach and (field[watched] <= exact_upto).all()))
+
+
+def _all_within(field: np.ndarray, at, exact_upto: float) -> bool:
+    """Whether the field is exact at the cell ``at`` (an int) or at every one of the cells ``at``."""
+    if isinstance(at, int):
+        return bool(field[at] <= exact_upto)
+    return bool((field[at] <= exact_upto).all())
