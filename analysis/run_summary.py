@@ -8,11 +8,14 @@ sees the outcome without opening a table, and a script reads it without parsing 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from analysis.history import SHARE_DATE, SWEEP_RECORD, sweep_run_milestones
+# The tables a summary reads (simulation.records.TABLES).
+SUMMARY_TABLES = ("daily", "daily_governorate", "events")
 
 
 def run_summary(model, seed: int, files: list[str]) -> dict[str, Any]:
@@ -23,34 +26,63 @@ def run_summary(model, seed: int, files: list[str]) -> dict[str, Any]:
         seed: the run's seed.
         files: the names of the files the run wrote.
     """
-    spec, daily = model.spec, model.daily
+    tables = {"daily": model.daily, "daily_governorate": model.daily_by_governorate, "events": model.events}
+    return summary_of(run_facts(model), tables, seed, files)
+
+
+def run_facts(model) -> dict[str, Any]:
+    """What a summary needs of a finished model besides its tables: plain values, to hand another process."""
+    pact = model.deconfliction
+    return {"scenario": model.spec.name, "start": model.spec.start, "end": model.date, "days": int(model.steps),
+            "cell_km": float(model.theatre.cell_km), "incidents": int(pact.incidents),
+            "broken_on_step": None if pact.broken_on_step is None else int(pact.broken_on_step)}
+
+
+def summary_of(facts: Mapping[str, Any], tables: Mapping[str, pd.DataFrame | Mapping[str, list]], seed: int,
+               files: list[str]) -> dict[str, Any]:
+    """:func:`run_summary` from :func:`run_facts` and the :data:`SUMMARY_TABLES`, as DataFrames or plain columns.
+
+    With plain columns (:func:`simulation.records.plain_table`: picklable, and no pandas
+    needed to make them) the summary can be drawn up in another process than the run's.
+    """
+    import pandas as pd  # (and analysis.history): here, so that summary_lines needs neither
+
+    from analysis.history import SWEEP_RECORD, sweep_run_milestones
+    from simulation.records import columns_frame
+
+    daily, by_governorate, events = (t if isinstance(t, pd.DataFrame) else columns_frame(t)
+                                     for t in (tables[name] for name in SUMMARY_TABLES))
+    start, end = facts["start"], facts["end"]
     first, last = daily[daily.step == daily.step.min()], daily[daily.step == daily.step.max()]
-    found = sweep_run_milestones(model.events, model.daily_by_governorate, daily)
+    found = sweep_run_milestones(events, by_governorate, daily)
     sdf = daily[daily.faction == "SDF"].sort_values("step", kind="stable")
     peak = sdf.loc[sdf.overstretch.idxmax()] if len(sdf) else None
-    pact = model.deconfliction
+    broken_on = facts["broken_on_step"]
     return {
-        "scenario": spec.name,
+        "scenario": facts["scenario"],
         "seed": seed,
-        "cell_km": float(model.theatre.cell_km),
-        "start": str(spec.start),
-        "end": str(model.date),
-        "days": int(model.steps),
-        "milestones": [_milestone(m, found[m.key], spec.start, model.date) for m in SWEEP_RECORD],
+        "cell_km": facts["cell_km"],
+        "start": str(start),
+        "end": str(end),
+        "days": facts["days"],
+        "milestones": [_milestone(m, found[m.key], start, end) for m in SWEEP_RECORD],
         "area_km2": {f: {"start": round(float(first.loc[first.faction == f, "area_km2"].sum()), 1),
                          "end": round(float(last.loc[last.faction == f, "area_km2"].sum()), 1)}
                      for f in daily.faction.unique()},
         "sdf_peak_overstretch": None if peak is None else {"value": round(float(peak.overstretch), 3),
                                                            "date": str(pd.Timestamp(peak.date).date())},
-        "incidents": int(pact.incidents),
-        "deconfliction_broke_on": (None if pact.broken_on_step is None
-                                   else str(spec.start + dt.timedelta(days=int(pact.broken_on_step)))),
+        "incidents": facts["incidents"],
+        "deconfliction_broke_on": None if broken_on is None else str(start + dt.timedelta(days=broken_on)),
         "files": sorted(files),
     }
 
 
 def _milestone(m, value, start: dt.date, end: dt.date) -> dict[str, Any]:
     """One milestone: the model's date (or share), the record's, and whether the run could reach it."""
+    import pandas as pd
+
+    from analysis.history import SHARE_DATE
+
     out: dict[str, Any] = {"key": m.key, "label": m.label, "kind": "share" if m.kind == "share" else "date"}
     if m.kind == "share":
         out["model"] = None if pd.isna(value) else round(float(value), 3)

@@ -9,6 +9,10 @@ scenario at the bottom, the rules above them, and the model on top, with the age
 (a package of their own) in between. Importing a lower module, as the agents and the
 rules do, must not pull in the model above it, so this façade resolves its names
 when they are first used (PEP 562), not when the package is imported.
+
+Importing the package also arranges that Mesa, when first imported, leaves the
+libraries it loads for features this model does not use (pandas, networkx,
+scipy.spatial) until they are used: :mod:`simulation.mesa_compat`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulation.lazy_exports import lazy_exports
+from simulation.mesa_compat import defer_mesa_extras
+
+defer_mesa_extras()
 
 # Public name -> the module that defines it.
 _EXPORTS = {

@@ -2,7 +2,8 @@
 
 The daily figures go through Mesa's ``DataCollector`` (one table row per faction per
 day, and one per faction and governorate); events and air strikes are plain lists
-of records. All three come out as pandas DataFrames with calendar dates.
+of records. All three come out as pandas DataFrames with calendar dates, and as
+plain columns (:func:`plain_table`) for writing them without loading pandas.
 
 Each day also keeps what the browser map shows of it, so that a viewer can go back
 in time and a finished run can be replayed without running it again: the control
@@ -20,13 +21,17 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from mesa import DataCollector
 
 from simulation.factions import Faction
+from simulation.mesa_compat import add_table_rows
 from simulation.roles import INSURGENT
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A city counts as cleared once ISIS holds no ground within this distance of its
 # centre: the built-up area, its river islands and its outskirts on both banks
@@ -69,40 +74,45 @@ def record_day(model) -> None:
     model.besieged_history.append(besieged)
     model.unit_history.record(model.all_units())
     model.line_history.append((bool(model.deconfliction.in_force), int(model.deconfliction.incidents)))
-    tmap, dc = model.theatre, model.datacollector
+    tmap, nf, steps = model.theatre, len(Faction), model.steps
     date = model.date.isoformat()
     control = np.where(tmap.in_theatre, model.control, -1)
-    nf = len(Faction)
     area = np.bincount(control + 1, weights=tmap.cell_area_km2, minlength=nf + 1)[1:]
     cells = np.bincount(control + 1, minlength=nf + 1)[1:]
     people = np.bincount(control + 1, weights=tmap.population, minlength=nf + 1)[1:]
-    for f in Faction:
-        units = model.units_of(f)
-        strength = sum(u.strength for u in units)
-        weights = np.array([u.strength for u in units]) if units else np.zeros(0)
-        mean = (lambda attr: float(np.average([getattr(u, attr) for u in units], weights=weights))
-                if weights.sum() > 0 else 0.0)
-        dc.add_table_row("daily", {
-            "date": date, "step": model.steps, "faction": f.name,
-            "area_km2": float(area[f]), "cells": int(cells[f]), "population": float(people[f]),
-            "strength": float(model.manpower[f]), "units": float(strength),
-            "manoeuvre": float(model.manoeuvre[f]), "garrison_need": float(model.garrison_total[f]),
-            "overstretch": float(model.overstretch[f]), "morale": mean("morale"), "supply": mean("supply"),
-        })
-    # Per governorate: one bincount over (faction, governorate) pairs.
-    ng = len(tmap.governorate_names)
+    units = [model.units_of(f) for f in Faction]
+    strength = [float(sum(u.strength for u in side)) for side in units]
+    add_table_rows(model.datacollector, "daily", {
+        "date": [date] * nf, "step": [steps] * nf, "faction": [f.name for f in Faction],
+        "area_km2": area.tolist(), "cells": cells.tolist(), "population": people.tolist(),
+        "strength": [float(model.manpower[f]) for f in Faction], "units": strength,
+        "manoeuvre": [float(model.manoeuvre[f]) for f in Faction],
+        "garrison_need": [float(model.garrison_total[f]) for f in Faction],
+        "overstretch": [float(model.overstretch[f]) for f in Faction],
+        "morale": [_strength_weighted(side, "morale") for side in units],
+        "supply": [_strength_weighted(side, "supply") for side in units],
+    })
+    # Per governorate: one bincount over (faction, governorate) pairs, rows faction by faction.
+    names = tmap.governorate_names
+    ng = len(names)
     key = np.where(tmap.in_theatre, model.control.astype(np.int64) * ng + tmap.governorate, -1)
-    g_area = np.bincount(key + 1, weights=tmap.cell_area_km2, minlength=nf * ng + 1)[1:]
-    g_cells = np.bincount(key + 1, minlength=nf * ng + 1)[1:]
-    g_people = np.bincount(key + 1, weights=tmap.population, minlength=nf * ng + 1)[1:]
-    for f in Faction:
-        for g, name in enumerate(tmap.governorate_names):
-            i = int(f) * ng + g
-            dc.add_table_row("governorate", {
-                "date": date, "step": model.steps, "faction": f.name, "governorate": name,
-                "area_km2": float(g_area[i]), "cells": int(g_cells[i]), "population": float(g_people[i]),
-            })
-    dc.collect(model)
+    add_table_rows(model.datacollector, "governorate", {
+        "date": [date] * (nf * ng), "step": [steps] * (nf * ng),
+        "faction": [f.name for f in Faction for _ in names], "governorate": list(names) * nf,
+        "area_km2": np.bincount(key + 1, weights=tmap.cell_area_km2, minlength=nf * ng + 1)[1:].tolist(),
+        "cells": np.bincount(key + 1, minlength=nf * ng + 1)[1:].tolist(),
+        "population": np.bincount(key + 1, weights=tmap.population, minlength=nf * ng + 1)[1:].tolist(),
+    })
+    model.datacollector.collect(model)
+
+
+def _strength_weighted(units, attr: str) -> float:
+    """Units' mean ``attr`` weighted by their fighters (0 with none): ``numpy.average``'s sums, in its order."""
+    if not units:
+        return 0.0
+    weights = np.array([u.strength for u in units])
+    total = weights.sum()
+    return float(np.multiply([getattr(u, attr) for u in units], weights).sum() / total) if total > 0 else 0.0
 
 
 def besieged_cells(model) -> np.ndarray:
@@ -345,8 +355,36 @@ def note_cities_cleared(model, contested: np.ndarray) -> np.ndarray:
     return now
 
 
+# The tables a run writes (``NAME.csv``): where a model keeps each one's rows, and its columns.
+# A DataCollector table holds its columns; a log is a list of records (dicts).
+TABLES = {"daily": ("datacollector", "daily", DAILY_COLUMNS),
+          "daily_governorate": ("datacollector", "governorate", GOVERNORATE_COLUMNS),
+          "events": ("log", "event_log", EVENT_COLUMNS),
+          "strikes": ("log", "strike_log", STRIKE_COLUMNS)}
+
+
+def plain_table(model, name: str) -> dict[str, list]:
+    """One of a model's :data:`TABLES` as plain columns (name -> values; dates as ISO strings), without pandas.
+
+    The same rows as the model's DataFrame of it (``model.daily``, ``model.daily_by_governorate``,
+    ``model.events``, ``model.strikes``), which :func:`columns_frame` gives back.
+    """
+    kind, source, columns = TABLES[name]
+    if kind == "datacollector":
+        table = model.datacollector.tables[source]
+        return {c: list(table[c]) for c in columns}
+    return {c: [row.get(c) for row in getattr(model, source)] for c in columns}
+
+
+def columns_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """A plain table (:func:`plain_table`) as a DataFrame with ``date`` parsed: the same as the model's own."""
+    return as_frame([dict(zip(columns, row)) for row in zip(*columns.values())], list(columns))
+
+
 def as_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
     """A DataFrame of records with ``date`` parsed as a calendar date."""
+    import pandas as pd  # here: a run that writes its tables as CSV (simulation.export) never loads pandas
+
     frame = pd.DataFrame.from_records(records, columns=columns)
     if "date" in frame:
         frame["date"] = pd.to_datetime(frame["date"])
@@ -355,6 +393,8 @@ def as_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
 
 def table_frame(model, name: str) -> pd.DataFrame:
     """A DataCollector table with ``date`` parsed."""
+    import pandas as pd
+
     frame = model.datacollector.get_table_dataframe(name)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame

@@ -4,6 +4,7 @@ and a run's outputs whether its plots are drawn in the helper process or in the 
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,71 @@ def test_validate_checks_the_map_without_building_the_grid_or_loading_the_model(
     assert done.returncode == 0 and done.stdout.startswith("OK  ")
     loaded = names & {*HEAVY, "simulation.theatre", "simulation.model"}
     assert not loaded, sorted(loaded)
+
+
+# What Mesa imports for features the model does not use (simulation.mesa_compat.DEFERRED):
+# a run that writes its tables as CSV loads none of them. Mesa 3.5's grids and network
+# need scipy.spatial and networkx while Mesa is imported, so those two come in there.
+RUN_LOADS_NOT = ("pandas", "networkx", "scipy.spatial", "tqdm.auto", "asyncio")
+MESA_NEEDS = {"3.3": (), "3.4": ("networkx", "scipy.spatial"), "3.5": ("networkx", "scipy.spatial")}
+
+A_RUN = """
+import json, sys
+from simulation import ConflictModel
+from simulation.export import write_tables
+import mesa
+model = ConflictModel.from_scenario("2017-07-04_raqqa", seed=2, cell_km=20).run(days=5)
+write_tables(model, sys.argv[1])
+print(json.dumps({"mesa": mesa.__version__, "loaded": sorted(m for m in %r if m in sys.modules)}))
+""" % (RUN_LOADS_NOT,)
+
+
+def test_a_run_that_writes_its_tables_loads_no_library_mesa_only_binds(tmp_path):
+    done = subprocess.run([sys.executable, "-c", A_RUN, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    needed = MESA_NEEDS.get(".".join(found["mesa"].split(".")[:2]), ("networkx", "scipy.spatial"))
+    assert set(found["loaded"]) <= set(needed), found
+    assert "pandas" not in found["loaded"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["daily.csv", "daily_governorate.csv", "events.csv",
+                                                          "strikes.csv"]
+
+
+# Mesa's features that use what it was imported without still work, in a fresh process
+# whose first import of Mesa is the model's.
+MESA_FEATURES = """
+import sys
+import simulation  # the model's package: Mesa's first import leaves its extras out
+import mesa
+import networkx as nx
+from mesa.space import NetworkGrid
+
+class Counter(mesa.Model):
+    def __init__(self, n=1, seed=None):
+        super().__init__(seed=seed)
+        self.n = n
+        self.datacollector = mesa.DataCollector(model_reporters={"n": "n"}, tables={"t": ["a"]})
+
+    def step(self):
+        self.datacollector.collect(self)
+        self.datacollector.add_table_row("t", {"a": self.steps})
+
+model = Counter(3)
+model.step()
+assert model.datacollector.get_model_vars_dataframe()["n"].tolist() == [3]
+assert model.datacollector.get_table_dataframe("t")["a"].tolist() == [1]
+assert NetworkGrid(nx.path_graph(3)).get_neighborhood(1, include_center=False) == [0, 2]
+rows = mesa.batch_run(Counter, {"n": [1, 2]}, max_steps=2, number_processes=1, display_progress=True)
+assert sorted(r["n"] for r in rows) == [1, 2]
+from mesa.experimental.continuous_space import ContinuousSpace
+import numpy as np
+space = ContinuousSpace([[0, 1], [0, 1]], torus=False, random=model.random)
+assert mesa.experimental.continuous_space.ContinuousSpace is ContinuousSpace
+assert type(sys.modules["pandas"]).__name__ == "module" and "mesa.experimental" in sys.modules
+print("ok")
+"""
+
+
+def test_mesa_features_that_use_its_deferred_imports_still_work():
+    done = subprocess.run([sys.executable, "-c", MESA_FEATURES], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr
