@@ -390,3 +390,25 @@ def test_effective_sample_size():
     assert effective_sample_size([1.0] * 8) == pytest.approx(8.0)
     assert effective_sample_size([5.0, 0.0, 0.0]) == pytest.approx(1.0)
     assert effective_sample_size([3.0, 1.0]) == pytest.approx(16 / 10)
+
+
+def test_a_ctrl_c_python_would_drop_in_a_finaliser_still_stops_the_fit(capsys):
+    # A Ctrl-C that lands in a finaliser is only printed by Python ("Exception ignored in")
+    # and the fit would go on; under ctrl_c_kept it is silent there and raised at the next result.
+    from analysis.inference.progress import FitProgress, ctrl_c_kept
+
+    class PressedWhileCollected:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, inside the finaliser
+
+    progress = FitProgress(5, 4, stream=io.StringIO())
+    with ctrl_c_kept(progress):
+        PressedWhileCollected()  # collected at once: the KeyboardInterrupt is raised and dropped in __del__
+        assert progress.interrupted
+        with pytest.raises(KeyboardInterrupt):
+            progress.particle(accepted=True)
+    assert "Exception ignored" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back as it was
+    progress.interrupted = False
+    progress.particle(accepted=True)  # outside a press, results count as before
+    assert progress.simulated == 1

@@ -179,7 +179,7 @@ def run_fit(request: FitRequest, workers: int | None = None, scheduler: str | No
     """
     import numpy as np
 
-    from analysis.inference.progress import FitProgress
+    from analysis.inference.progress import FitProgress, ctrl_c_kept
 
     manifest = request.resume or manifest_of(request)
     done_before = store.generations_done(request.out) if request.resume else 0
@@ -198,7 +198,7 @@ def run_fit(request: FitRequest, workers: int | None = None, scheduler: str | No
         begun = True
         np.random.seed(request.seed)  # pyabc's proposals, where they are drawn in this process
         abc = abcsmc_for(request, sampler, progress, manifest, session_start, resumed=done_before > 0)
-        with quiet_pyabc():
+        with quiet_pyabc(), ctrl_c_kept(progress):
             history = abc.run(minimum_epsilon=request.min_epsilon,
                               max_nr_populations=request.generations - done_before,
                               max_total_nr_simulations=request.max_simulations or np.inf)

@@ -13,8 +13,11 @@ simulation function.
 from __future__ import annotations
 
 import math
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 
 
 def clock(seconds: float) -> str:
@@ -42,6 +45,7 @@ class FitProgress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.start, self.elapsed_before = time.monotonic(), elapsed_before
         self.bar, self.accepted, self.simulated = None, 0, 0
+        self.interrupted = False  # Ctrl-C was pressed (see ctrl_c_kept)
 
     @property
     def elapsed(self) -> float:
@@ -49,7 +53,9 @@ class FitProgress:
         return self.elapsed_before + time.monotonic() - self.start
 
     def particle(self, accepted: bool) -> None:
-        """One simulation came back (accepted or not)."""
+        """One simulation came back (accepted or not); a Ctrl-C that Python dropped is raised here."""
+        if self.interrupted:
+            raise KeyboardInterrupt
         self.simulated += 1
         self.accepted += bool(accepted)
         if not self.tty:
@@ -147,3 +153,36 @@ def counting_single_process_sampler(progress: FitProgress):
             return super().sample_until_n_accepted(n, counted, t, **kwargs)
 
     return CountingSingleCoreSampler()
+
+
+@contextmanager
+def ctrl_c_kept(progress: FitProgress):
+    """Within the block, Ctrl-C stops the fit even where Python would drop it.
+
+    Ctrl-C raises ``KeyboardInterrupt`` wherever the main thread is, and one that lands
+    in a finaliser or a weakref callback (a finished model's agent counters, a Dask
+    future's) is only printed by Python, and the fit goes on. So the press is also
+    remembered on ``progress``, such a dropped one is not printed, and it is raised
+    again at the next simulation's result (:meth:`FitProgress.particle`).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def pressed(signum, frame):
+        progress.interrupted = True
+        raise KeyboardInterrupt
+
+    hook = sys.unraisablehook
+
+    def unraisable(info):
+        if not (progress.interrupted and issubclass(info.exc_type, KeyboardInterrupt)):
+            hook(info)
+
+    previous = signal.signal(signal.SIGINT, pressed)
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = hook
