@@ -79,7 +79,8 @@ def test_validate_checks_the_map_without_building_the_grid_or_loading_the_model(
 # What Mesa imports for features the model does not use (simulation.mesa_compat.DEFERRED):
 # a run that writes its tables as CSV loads none of them. Mesa 3.5's grids and network
 # need scipy.spatial and networkx while Mesa is imported, so those two come in there.
-RUN_LOADS_NOT = ("pandas", "networkx", "scipy.spatial", "tqdm.auto", "asyncio")
+# Nor does a run load scipy's graph searches: only the kernels' references use them.
+RUN_LOADS_NOT = ("pandas", "networkx", "scipy.spatial", "tqdm.auto", "asyncio", "scipy.sparse.csgraph")
 MESA_NEEDS = {"3.3": (), "3.4": ("networkx", "scipy.spatial"), "3.5": ("networkx", "scipy.spatial")}
 
 A_RUN = """

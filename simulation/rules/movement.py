@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from simulation.rules import kernels
 from simulation.scenario.rule_params import MovementRules
@@ -182,6 +181,8 @@ def distance_fields(tmap: TheatreMap, costs: np.ndarray, targets: np.ndarray) ->
 
     Returns an array shaped (len(targets), n_cells); unreachable cells are inf.
     """
+    from scipy.sparse.csgraph import dijkstra  # here: only the references search with scipy
+
     src, slot = np.nonzero(np.isfinite(costs))
     graph = csr_matrix((costs[src, slot], (src, tmap.neighbours[src, slot])),
                        shape=(tmap.n_cells, tmap.n_cells))
