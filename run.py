@@ -272,11 +272,18 @@ def _side_by_side(jobs: list[tuple]) -> list:
     """Do ``jobs`` (function, args, kwargs) at once: the first in a process forked from this
     one, the rest here in turn. Returns their results (None for the first: it makes a file)."""
     import traceback
+    import warnings
 
     (first, first_args, first_kwargs), rest = jobs[0], jobs[1:]
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12 warns of any fork from a process with threads besides its own. Those here
+        # are native pools that numpy's BLAS and pyarrow start at import and that sit idle now,
+        # as they do at the helper's own fork from the run (whose warning, in multiprocessing, is
+        # not shown); the map's process touches neither.
+        warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: its job, then out at once (the helper's own state is not its to tidy)
         code = 1
         try:
