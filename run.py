@@ -257,7 +257,7 @@ def build_model(args, scenario=None):
 # one process while the territory plot and the summary are made in the other (both share
 # the imports), as this process writes the tables (as plain columns: the run's own
 # process never loads pandas). One after the other the three took about 0.6 s after the
-# run; side by side, about 0.35 s. (A second helper forked from this process would import
+# run; side by side, about 0.45 s. (A second helper forked from this process would import
 # matplotlib again, on the core the run needs.) Where forking is not safe (not Linux,
 # threads running) or there is one CPU, they are made here, after the tables.
 
