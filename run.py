@@ -575,12 +575,7 @@ def command_sweep(args) -> int:
     """Run a sweep into ``args.out``: 0 all done, 1 some runs failed, 130 interrupted."""
     import shlex
 
-    from analysis.sweep_runner import (
-        SweepError,
-        address_problem,
-        connect_scheduler,
-        run_plan,
-    )
+    from analysis.sweep_runner import SweepError, address_problem, connect_scheduler, run_plan
 
     if args.scheduler is not None and args.workers:
         raise UsageError("--workers: not with --scheduler (the cluster has its own workers)")

@@ -46,7 +46,6 @@ class Commander(Agent):
         self.faction = faction
         self.objectives = objectives
         self.source_cells = np.asarray(source_cells, dtype=np.int64)
-        self._source_list = self.source_cells.tolist()
         self.route: movement.RoutePlan | None = None
         self._costs: movement.StepCosts | None = None  # its step costs, kept from day to day
         self.operations = model.spec.faction(faction.key).operations  # how many it runs at once (None: any)
@@ -71,7 +70,7 @@ class Commander(Agent):
         strikes = self._counterattack_targets()
         candidates = self._candidates()
         units = self.units
-        targets = np.array(sorted({*(o.cell for o in candidates), *self._source_list, *strikes.values(),
+        targets = np.array(sorted({*(o.cell for o in candidates), *self.source_cells.tolist(), *strikes.values(),
                                    *(u.home for u in units if u.tied and u.home >= 0)}), dtype=np.int64)
         # The fields are read at the cells of the units that may move or weigh objectives today, and down
         # their routes from there (a read elsewhere is still exact: it searches the whole field).
@@ -221,7 +220,7 @@ class Commander(Agent):
                 ready = unit.morale >= rules.attack_min_morale and unit.supply >= rules.attack_min_supply
                 unit.objective = best
                 unit.posture = Posture.ATTACK if ready and best >= 0 else Posture.HOLD
-        self._wait_for_odds(sent, units)
+        self._wait_for_odds(sent)
         if self.regrouping:
             for unit in units:
                 if unit.posture == Posture.ATTACK and not unit.tied:
@@ -247,7 +246,7 @@ class Commander(Agent):
                 unit.objective, unit.posture = int(k), Posture.ATTACK
                 return
 
-    def _wait_for_odds(self, sent: dict[int, float], units=None) -> None:
+    def _wait_for_odds(self, sent: dict[int, float]) -> None:
         """Units bound for an objective assemble instead of attacking until the odds are good.
 
         An objective is attacked once the fighters sent to it outnumber the enemy
@@ -255,11 +254,10 @@ class Commander(Agent):
         through their own ground and wait at the front.
         """
         model, rules = self.model, self.model.rules.command
-        units = self.units if units is None else units
         enemies = model.enemy_strengths_near(list(sent), self.faction, rules.counterattack_reach_km)
         for (cell, fighters), enemy in zip(sent.items(), enemies):
             if fighters < rules.attack_force_ratio * enemy:
-                for unit in units:
+                for unit in self.units:
                     if unit.objective == cell and unit.posture == Posture.ATTACK:
                         unit.posture = Posture.ASSEMBLE
 

@@ -107,7 +107,11 @@ def record_day(model) -> None:
 
 
 def _strength_weighted(units, attr: str) -> float:
-    """Units' mean ``attr`` weighted by their fighters (0 with none): ``numpy.average``'s sums, in its order."""
+    """Units' mean ``attr`` weighted by their fighters (0 with none), summed as ``numpy.average`` sums.
+
+    Not :func:`simulation.rules.combat.strength_weighted`, whose plain sum in unit order
+    differs in the last bits: the table's figures have always been numpy's.
+    """
     if not units:
         return 0.0
     weights = np.array([u.strength for u in units])

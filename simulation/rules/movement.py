@@ -216,7 +216,7 @@ class RoutePlan:
         watch: bool per cell, where the fields will be read.
         previous: yesterday's plan for the same side, whose fields may be kept.
         summary: the smallest and largest finite cost, and the cells whose steps cost
-            otherwise in ``previous``, if already worked out (:func:`step_costs_compared`).
+            otherwise in ``previous``, if already worked out (:meth:`StepCosts.today`).
     """
 
     def __init__(self, tmap: TheatreMap, costs: np.ndarray, targets, watch: np.ndarray,
