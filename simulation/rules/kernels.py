@@ -37,6 +37,12 @@ matrix every call:
   :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
   :func:`recount_reach`, the first kept up to date as the set changes a little a day.
 
+Each is made with :func:`~simulation.rules.kernel_cache.compiled`: numba's ``njit``,
+cached on disk and loaded without readying numba's compiler. numpy functions that
+numba compiles from its numpy maths module (``numpy.flatnonzero``) are written out as
+loops here (:func:`_where`): using one would have every load of the kernel import that
+module, and scipy.linalg with it.
+
 Why a Dijkstra's result does not depend on its queue's order: a settled cell's
 distance is the smallest of ``dist[u] + w(u, v)`` over its neighbours nearer than it,
 a value fixed by the graph alone. So the searches here use bucket queues (Dial's
@@ -48,12 +54,12 @@ against the references on random maps.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from simulation.rules.kernel_cache import compiled
 
 INF = np.inf
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def _enqueue(head, entry_cell, entry_next, used, cell, bucket):
     """Queue ``cell`` in a ring bucket (a linked list of entries); returns the entries used."""
     entry_cell[used], entry_next[used] = cell, head[bucket]
@@ -61,7 +67,7 @@ def _enqueue(head, entry_cell, entry_next, used, cell, bucket):
     return used + 1
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
     """Least-cost distances from ``source`` over steps of ``costs``, written into ``out``.
 
@@ -139,7 +145,7 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
     return INF
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def held_labels(links, control):
     """Label of the connected piece of one holder's ground each cell belongs to.
 
@@ -175,7 +181,7 @@ def held_labels(links, control):
     return labels
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def supplied_cells(dist, control, in_theatre, n_factions):
     """Theatre cells with a finite road distance (:func:`supply_dijkstra`) on their holder's ground:
     per cell, and per holder (sides, cells)."""
@@ -189,7 +195,7 @@ def supplied_cells(dist, control, in_theatre, n_factions):
     return linked, by_side
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, starts):
     """Road distance (km-equivalents) from the nearest of ``starts`` through ground of one holder.
 
@@ -242,7 +248,7 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
     return dist
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def step_costs(neighbours, crosses_river, in_theatre, control, own, hostile, may_take, base_cost,
                hostile_factor, cell_km, river_crossing_km):
     """(n, 6) cost of each step to a neighbour for the faction ``own``; inf where barred."""
@@ -256,7 +262,7 @@ def step_costs(neighbours, crosses_river, in_theatre, control, own, hostile, may
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def cell_costs(in_theatre, control, own, hostile, may_take, base_cost, hostile_factor, cells, out):
     """Into ``out`` at ``cells``: what entering each costs the faction ``own`` per km (inf where barred)."""
     for k in cells:
@@ -268,7 +274,7 @@ def cell_costs(in_theatre, control, own, hostile, may_take, base_cost, hostile_f
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def restep_costs(neighbours, crosses_river, cell_km, river_crossing_km, cell_cost, rows, out, row_low, row_high,
                  previous):
     """Work out the steps out of each of ``rows`` (ascending) into ``out``, from the cells' costs.
@@ -304,7 +310,7 @@ def restep_costs(neighbours, crosses_river, cell_km, river_crossing_km, cell_cos
     return changed[:count]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def rows_around(neighbours, cells, also):
     """``cells``, their neighbours and the cells ``also``, ascending, without repeats."""
     n = neighbours.shape[0]
@@ -316,10 +322,35 @@ def rows_around(neighbours, cells, also):
                 mark[neighbours[k, j]] = True
     for k in also:
         mark[k] = True
-    return np.flatnonzero(mark)
+    return _where(mark)
 
 
-@njit(cache=True, nogil=True)
+@compiled
+def _where(mark):
+    """The indices where ``mark`` is True, ascending: ``numpy.flatnonzero``, whose compiled form would
+    have every load of a kernel using it import numba's numpy maths and with it scipy.linalg (0.06 s)."""
+    found = np.empty(mark.size, np.int64)
+    count = 0
+    for k in range(mark.size):
+        if mark[k]:
+            found[count] = k
+            count += 1
+    return found[:count]
+
+
+@compiled
+def _changed_hands(control, was_control):
+    """The cells whose holder differs from ``was_control``, ascending (as :func:`_where`)."""
+    found = np.empty(control.size, np.int64)
+    count = 0
+    for k in range(control.size):
+        if control[k] != was_control[k]:
+            found[count] = k
+            count += 1
+    return found[:count]
+
+
+@compiled
 def step_costs_today(neighbours, crosses_river, in_theatre, control, was_control, own, hostile, may_take, base_cost,
                      hostile_factor, cell_km, river_crossing_km, cell_cost, out, behind, every_cell, every_row,
                      row_low, row_high, previous):
@@ -338,7 +369,7 @@ def step_costs_today(neighbours, crosses_river, in_theatre, control, was_control
         smallest and largest finite step cost (inf and -inf if none).
     """
     n = neighbours.shape[0]
-    cells = np.arange(n) if every_cell else np.flatnonzero(control != was_control)
+    cells = np.arange(n) if every_cell else _changed_hands(control, was_control)
     cell_costs(in_theatre, control, own, hostile, may_take, base_cost, hostile_factor, cells, cell_cost)
     rows = np.arange(n) if every_row else rows_around(neighbours, cells, behind)
     changed = restep_costs(neighbours, crosses_river, cell_km, river_crossing_km, cell_cost, rows, out, row_low,
@@ -349,7 +380,7 @@ def step_costs_today(neighbours, crosses_river, in_theatre, control, was_control
     return changed, lowest, highest
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def supply_fronts(neighbours, in_theatre, control, dist, n_factions, cell_km):
     """(factions, n): ``dist`` on each faction's own theatre ground; one cell more next to it; else inf."""
     n = neighbours.shape[0]
@@ -369,7 +400,7 @@ def supply_fronts(neighbours, in_theatre, control, dist, n_factions, cell_km):
     return best
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def zone_claims(neighbours, control, hostile, may_take, guarded, pull, min_neighbours):
     """Which side claims each cell by zone of control, and the cells claimed.
 
@@ -416,7 +447,7 @@ def zone_claims(neighbours, control, hostile, may_take, guarded, pull, min_neigh
     return winner, claimed[:count]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def touches(neighbours, mask):
     """Whether any of each cell's neighbours is in ``mask``."""
     n = neighbours.shape[0]
@@ -430,7 +461,7 @@ def touches(neighbours, mask):
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def open_edge(neighbours, supplied, free, control, hostile, may_take):
     """Free cells next to ``supplied`` ground, held by a side in ``hostile`` (per holder code), where
     ``may_take``: their indices, ascending (reference: :func:`simulation.rules.ground.open_edge_reference`)."""
@@ -448,7 +479,7 @@ def open_edge(neighbours, supplied, free, control, hostile, may_take):
     return out[:count]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def next_slot(neighbours, costs, field, k):
     """Which of cell k's six steps leads down a distance field (-1 at the target or stuck)."""
     if not (field[k] > 0.0 and field[k] < INF):
@@ -463,7 +494,7 @@ def next_slot(neighbours, costs, field, k):
     return best
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def field_still_exact(field, changed, watched, exact_upto, same_reach):
     """Whether yesterday's distance field holds today (reference:
     :func:`simulation.rules.movement.field_still_exact_reference`): none of the cells
@@ -483,7 +514,7 @@ def field_still_exact(field, changed, watched, exact_upto, same_reach):
     return True
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def rows_changed(a, b):
     """Indices of the rows where two (n, m) arrays differ."""
     out = np.empty(a.shape[0], np.int64)
@@ -497,7 +528,7 @@ def rows_changed(a, b):
     return out[:count]
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def finite_range(a):
     """The smallest and largest finite values of an array (1.0, 1.0 if none)."""
     lowest, highest = INF, -INF
@@ -507,7 +538,7 @@ def finite_range(a):
     return (lowest, highest) if highest > -INF else (1.0, 1.0)
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def linked_any(indptr, indices, mask):
     """Per row of ``mask`` (sides, cells): the cells a sparse 0/1 matrix (CSR ``indptr``, ``indices``;
     symmetric) links to a cell in the row's mask."""
@@ -521,7 +552,7 @@ def linked_any(indptr, indices, mask):
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def linked_sum(indptr, indices, values):
     """Per row of ``values`` (sides, cells): each cell's sum of the values of the cells a sparse 0/1
     matrix (CSR ``indptr``, ``indices``; symmetric, columns ascending in each row) links to it.
@@ -540,7 +571,7 @@ def linked_sum(indptr, indices, values):
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled
 def recount_reach(indptr, indices, counts, was, now):
     """Cells a symmetric 0/1 matrix (CSR ``indptr``, ``indices``) links to a cell of the set ``now``,
     brought up to date from the last set (reference: :func:`simulation.theatre.reached_from`).
