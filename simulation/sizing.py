@@ -2,9 +2,10 @@
 
 The cost that grows fastest as cells shrink is the model's fixed-radius reach
 matrices (:meth:`~simulation.theatre.TheatreMap.within`: zone of control,
-insurgency reach, contact along the front). Each holds one entry per pair of cells
-within its radius, so it grows with the fourth power of 1/cell size: about 14 MB
-at 10 km but over 3 GB at 2 km. The estimate counts those entries and what building
+insurgency reach, contact along the front, the reach that holds ground). Each holds
+one entry per pair of cells within its radius, so it grows with the fourth power of
+1/cell size: a few MB at 10 km but over 5 GB at 2 km, most of it while the largest
+is built. The estimate counts those entries and what building
 them holds at its peak; the command line compares it with the memory free before
 any work starts (``run.py run --cell-km 2``).
 """
@@ -17,10 +18,10 @@ import math
 # negligible: the libraries (Mesa, numpy, pandas, numba, matplotlib), the theatre
 # and a few days' tables. Measured: 289 MB at 20 km, 299 MB at 10 km.
 BASE_MB = 290.0
-# Bytes per entry of a stored reach matrix (CSR: a float64 value and an int32 index).
-STORED_BYTES = 12.0
-# Bytes per entry held while the largest one is built: its COO row and column
-# indices (int64 each), the values, and the CSR copy made from them.
+# Bytes per entry of a stored reach matrix (CSR without values: an int32 column index).
+STORED_BYTES = 4.0
+# Bytes per entry held while the largest one is built: its cells' pairs (int64 each),
+# gathered and then joined, and the order that sorts them.
 BUILDING_BYTES = 40.0
 
 
@@ -41,7 +42,7 @@ def scenario_memory_mb(scenario, cell_km: float) -> float:
     """Estimated peak memory of one run of a checked scenario at ``cell_km``, MB."""
     rules = scenario.rules
     radii = [rules.movement.zone_of_control_km, rules.overstretch.insurgency_reach_km,
-             rules.deconfliction.contact_km, cell_km * 1.01]
+             rules.deconfliction.contact_km, cell_km * 1.01, rules.movement.hold_reach_km]
     return run_memory_mb(_theatre_area(), cell_km, radii)
 
 

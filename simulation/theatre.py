@@ -14,14 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
 from shapely.geometry import LineString, Point, box
 from shapely.ops import split
 
 from simulation.geography import Geography, load_geography, project, project_geometry, unproject
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 SQRT3 = np.sqrt(3.0)
 
@@ -128,8 +131,8 @@ class TheatreMap:
         """+1 for cells on the north-east side of a line across the theatre, -1 otherwise."""
         return _side_of_line(self, line_lonlat)
 
-    def within(self, radius_km: float) -> csr_matrix:
-        """Sparse 0/1 (n, n) matrix linking each theatre cell to the theatre cells within ``radius_km``.
+    def within(self, radius_km: float) -> Reach:
+        """The theatre cells within ``radius_km`` of each theatre cell (a :class:`Reach`).
 
         Worked out once per theatre and radius and shared by every model on it: do not change it.
         """
@@ -144,10 +147,32 @@ class TheatreMap:
         return unproject(x, y)
 
 
-def reached_from(reach: csr_matrix, mask: np.ndarray) -> np.ndarray:
-    """Bool per cell: linked by ``reach`` (a symmetric :meth:`TheatreMap.within` matrix) to a cell in ``mask``.
+class Reach(NamedTuple):
+    """Which cells lie within a radius of each cell: the rows of a sparse 0/1 (n, n) matrix in scipy's
+    CSR layout (cell k's are ``indices[indptr[k]:indptr[k + 1]]``, ascending), held as its two arrays.
 
-    The same as ``(reach @ mask) > 0``, but it reads only the rows of the cells in the
+    The rules and kernels read only the arrays, so a run does not load scipy (0.1 s);
+    :meth:`matrix` gives the same matrix as ``scipy.sparse.csr_matrix``.
+    """
+
+    indptr: np.ndarray  # int32, n + 1
+    indices: np.ndarray  # int32
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.indptr.size - 1, self.indptr.size - 1
+
+    def matrix(self) -> csr_matrix:
+        """The reach as a scipy sparse matrix of ones."""
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((np.ones(self.indices.size), self.indices, self.indptr), shape=self.shape)
+
+
+def reached_from(reach: Reach, mask: np.ndarray) -> np.ndarray:
+    """Bool per cell: linked by ``reach`` (symmetric, as :meth:`TheatreMap.within`) to a cell in ``mask``.
+
+    The same as ``(reach.matrix() @ mask) > 0``, but it reads only the rows of the cells in the
     mask, so it costs in proportion to them rather than to the whole theatre (the
     insurgent's shrinking ground, a short front).
     """
@@ -156,11 +181,11 @@ def reached_from(reach: csr_matrix, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def summed_from(reach: csr_matrix, values: np.ndarray) -> np.ndarray:
+def summed_from(reach: Reach, values: np.ndarray) -> np.ndarray:
     """Per cell, the sum of ``values`` over the cells ``reach`` links to it (a symmetric 0/1 matrix, as
     :meth:`TheatreMap.within` gives).
 
-    The same as ``reach @ values``, bit for bit where the matrix's rows hold their
+    The same as ``reach.matrix() @ values``, bit for bit where the matrix's rows hold their
     columns in ascending order (``within``'s do) and no value is negative: each cell's
     sum adds the same values in the same order, from the cells with a value only (a
     few dozen units' cells, not the whole theatre).
@@ -170,7 +195,7 @@ def summed_from(reach: csr_matrix, values: np.ndarray) -> np.ndarray:
     return np.bincount(linked, weights=np.repeat(values[sources], lengths), minlength=values.size)
 
 
-def _linked(reach: csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _linked(reach: Reach, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The columns of ``rows`` of a sparse matrix, one row after another, and how many each row has."""
     starts, ends = reach.indptr[rows], reach.indptr[rows + 1]
     lengths = ends - starts
@@ -179,8 +204,16 @@ def _linked(reach: csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 @lru_cache(maxsize=32)
-def _within(tmap: TheatreMap, radius_km: float) -> csr_matrix:
+def _within(tmap: TheatreMap, radius_km: float) -> Reach:
     """See :meth:`TheatreMap.within`."""
+    rows, cols = within_pairs(tmap, radius_km)
+    order = np.lexsort((cols, rows))  # by row, then column: the layout scipy gives the same pairs
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=tmap.n_cells))])
+    return Reach(indptr.astype(np.int32), cols[order].astype(np.int32))
+
+
+def within_pairs(tmap: TheatreMap, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every (cell, cell within ``radius_km`` of it) pair of theatre cells, as two arrays, each pair once."""
     k = np.flatnonzero(tmap.in_theatre)
     reach = int(np.ceil(radius_km / tmap.cell_km)) + 1
     rows, cols = [], []
@@ -195,8 +228,7 @@ def _within(tmap: TheatreMap, radius_km: float) -> csr_matrix:
             ok &= np.hypot(tmap.x_km[j] - tmap.x_km[k], tmap.y_km[j] - tmap.y_km[k]) <= radius_km
             rows.append(k[ok])
             cols.append(j[ok])
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
-    return csr_matrix((np.ones(rows.size), (rows, cols)), shape=(tmap.n_cells, tmap.n_cells))
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def neighbour_offsets(row: int) -> list[tuple[int, int]]:

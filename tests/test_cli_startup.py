@@ -78,10 +78,12 @@ def test_validate_checks_the_map_without_building_the_grid_or_loading_the_model(
 
 # What Mesa imports for features the model does not use (simulation.mesa_compat.DEFERRED):
 # a run that writes its tables as CSV loads none of them. Mesa 3.5's grids and network
-# need scipy.spatial and networkx while Mesa is imported, so those two come in there.
-# Nor does a run load scipy's graph searches: only the kernels' references use them.
-RUN_LOADS_NOT = ("pandas", "networkx", "scipy.spatial", "tqdm.auto", "asyncio", "scipy.sparse.csgraph")
-MESA_NEEDS = {"3.3": (), "3.4": ("networkx", "scipy.spatial"), "3.5": ("networkx", "scipy.spatial")}
+# need scipy.spatial (which loads scipy.sparse) and networkx while Mesa is imported, so
+# those come in there. Nor does a run load scipy's sparse matrices and graph searches:
+# only the kernels' references use them.
+RUN_LOADS_NOT = ("pandas", "networkx", "scipy.spatial", "tqdm.auto", "asyncio", "scipy.sparse", "scipy.sparse.csgraph")
+MESA_SPATIAL = ("networkx", "scipy.spatial", "scipy.sparse")
+MESA_NEEDS = {"3.3": (), "3.4": MESA_SPATIAL, "3.5": MESA_SPATIAL}
 
 A_RUN = """
 import json, sys
@@ -98,7 +100,7 @@ def test_a_run_that_writes_its_tables_loads_no_library_mesa_only_binds(tmp_path)
     done = subprocess.run([sys.executable, "-c", A_RUN, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.splitlines()[-1])
-    needed = MESA_NEEDS.get(".".join(found["mesa"].split(".")[:2]), ("networkx", "scipy.spatial"))
+    needed = MESA_NEEDS.get(".".join(found["mesa"].split(".")[:2]), MESA_SPATIAL)
     assert set(found["loaded"]) <= set(needed), found
     assert "pandas" not in found["loaded"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["daily.csv", "daily_governorate.csv", "events.csv",

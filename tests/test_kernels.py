@@ -220,7 +220,7 @@ def test_linked_any_and_linked_sum_equal_the_sparse_products_bit_for_bit(tmap):
             fast_any = kernels.linked_any(reach.indptr, reach.indices, values > 0)
             fast_sum = kernels.linked_sum(reach.indptr, reach.indices, values)
             for f in range(4):
-                product = reach @ values[f]
+                product = reach.matrix() @ values[f]
                 assert np.array_equal(fast_sum[f], product)
                 assert np.array_equal(summed_from(reach, values[f]), product)
                 assert np.array_equal(fast_any[f], product > 0)
@@ -387,3 +387,16 @@ def test_garrison_totals_equal_garrison_total_row_by_row(tmap):
     presence = sparse_values(tmap, rng, 0.05)
     totals = overstretch.garrison_totals(need, held, presence)
     assert totals.tolist() == [overstretch.garrison_total(need[f], held[f], presence[f]) for f in range(4)]
+
+
+def test_within_gives_the_matrix_scipy_builds_from_the_same_pairs(tmap):
+    from scipy.sparse import csr_matrix
+
+    from simulation.theatre import within_pairs
+    for radius in (tmap.cell_km * 1.01, 15.0, 30.0, 60.0):
+        rows, cols = within_pairs(tmap, radius)
+        scipy_built = csr_matrix((np.ones(rows.size), (rows, cols)), shape=(tmap.n_cells, tmap.n_cells))
+        reach = tmap.within(radius)
+        assert reach.indptr.dtype == scipy_built.indptr.dtype and reach.indices.dtype == scipy_built.indices.dtype
+        assert np.array_equal(reach.indptr, scipy_built.indptr) and np.array_equal(reach.indices, scipy_built.indices)
+        assert (reach.matrix() != scipy_built).nnz == 0 and reach.shape == scipy_built.shape

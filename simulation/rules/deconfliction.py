@@ -41,8 +41,9 @@ def active_front(control: np.ndarray, west: int, east: int, touching, fighters_n
     Args:
         control: faction code per cell.
         west, east: the two sides the line keeps apart.
-        touching: sparse (n, n) 0/1 and symmetric (as :meth:`TheatreMap.within`), the cells one ring away.
-        fighters_near: sparse (n, n) 0/1 and symmetric, the cells within contact reach.
+        touching: sparse (n, n) 0/1 in CSR layout and symmetric (as :meth:`TheatreMap.within`), the cells one
+            ring away.
+        fighters_near: the same, the cells within contact reach.
         presence_west, presence_east: fighters per cell of each side.
 
     Returns:

@@ -61,8 +61,9 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
         may_take: per faction, bool per cell where it may take enemy ground.
         presence: (factions, n) fighters per cell.
         pressing: (factions, n) fighters per cell pressing forward.
-        contact_reach, zone_reach: sparse (n, n) 0/1 matrices of the cells within one
-            ring, and within the zone-of-control reach.
+        contact_reach, zone_reach: sparse (n, n) 0/1 matrices in CSR layout (a
+            :class:`~simulation.theatre.Reach`, or scipy's) of the cells within one ring,
+            and within the zone-of-control reach.
         pace: per faction, its daily chance of sweeping a cell at full tether.
         tether: (factions, n) share of that chance each cell keeps for its distance from supply.
         rng: the model's generator.
@@ -195,7 +196,7 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
         overstretch_ratio: per faction, garrison need over the fighters available.
         hostility: per faction, how hostile each cell's people are to it (1 ordinary).
         occupied: bool per cell, a unit of any side stands there.
-        insurgency_reach: sparse (n, n) 0/1 and symmetric (as :meth:`TheatreMap.within`), the cells within the
+        insurgency_reach: sparse (n, n) 0/1 in CSR layout and symmetric (as :meth:`TheatreMap.within`), the cells within the
             insurgency's reach.
         near_insurgent: bool per cell, within that reach of the insurgent's ground, if already
             worked out (the model keeps it up to date: :class:`~simulation.theatre.ReachedFrom`).

@@ -12,7 +12,6 @@ a unit walks down its field one neighbour at a time.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from simulation.rules import kernels
 from simulation.scenario.rule_params import MovementRules
@@ -181,7 +180,8 @@ def distance_fields(tmap: TheatreMap, costs: np.ndarray, targets: np.ndarray) ->
 
     Returns an array shaped (len(targets), n_cells); unreachable cells are inf.
     """
-    from scipy.sparse.csgraph import dijkstra  # here: only the references search with scipy
+    from scipy.sparse import csr_matrix  # here: only the references search with scipy
+    from scipy.sparse.csgraph import dijkstra
 
     src, slot = np.nonzero(np.isfinite(costs))
     graph = csr_matrix((costs[src, slot], (src, tmap.neighbours[src, slot])),

@@ -9,7 +9,6 @@ When a besieged pocket links up with its side again the siege is broken.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from simulation.rules import kernels
 from simulation.theatre import TheatreMap
@@ -93,7 +92,8 @@ def held_components_reference(tmap: TheatreMap, control: np.ndarray) -> np.ndarr
     every faction: two cells share a label only if the same faction holds a chain
     between them.
     """
-    from scipy.sparse.csgraph import connected_components  # here: only the references search with scipy
+    from scipy.sparse import csr_matrix  # here: only the references search with scipy
+    from scipy.sparse.csgraph import connected_components
 
     nb = tmap.neighbours
     src, slot = np.nonzero(nb >= 0)
@@ -118,7 +118,8 @@ def supply_distances_reference(tmap: TheatreMap, control: np.ndarray, sources: d
         sources: per faction code, the flat indices of its supply sources.
         terrain_cost: cost factor per cell (movement's terrain cost).
     """
-    from scipy.sparse.csgraph import dijkstra  # here: only the references search with scipy
+    from scipy.sparse import csr_matrix  # here: only the references search with scipy
+    from scipy.sparse.csgraph import dijkstra
 
     nb = tmap.neighbours
     src, slot = np.nonzero(nb >= 0)
