@@ -76,10 +76,13 @@ def record_day(model) -> None:
     model.line_history.append((bool(model.deconfliction.in_force), int(model.deconfliction.incidents)))
     tmap, nf, steps = model.theatre, len(Faction), model.steps
     date = model.date.isoformat()
-    control = np.where(tmap.in_theatre, model.control, -1)
-    area = np.bincount(control + 1, weights=tmap.cell_area_km2, minlength=nf + 1)[1:]
-    cells = np.bincount(control + 1, minlength=nf + 1)[1:]
-    people = np.bincount(control + 1, weights=tmap.population, minlength=nf + 1)[1:]
+    names = tmap.governorate_names
+    ng = len(names)
+    from simulation.rules import kernels  # here: reading a run's records needs no numba
+
+    # Compiled: held_tallies_reference, the same sums.
+    cells, area, people, g_cells, g_area, g_people = kernels.held_tallies(
+        model.control, tmap.in_theatre, tmap.governorate, ng, nf, tmap.cell_area_km2, tmap.population)
     units = [model.units_of(f) for f in Faction]
     strength = [float(sum(u.strength for u in side)) for side in units]
     add_table_rows(model.datacollector, "daily", {
@@ -92,18 +95,30 @@ def record_day(model) -> None:
         "morale": [_strength_weighted(side, "morale") for side in units],
         "supply": [_strength_weighted(side, "supply") for side in units],
     })
-    # Per governorate: one bincount over (faction, governorate) pairs, rows faction by faction.
-    names = tmap.governorate_names
-    ng = len(names)
-    key = np.where(tmap.in_theatre, model.control.astype(np.int64) * ng + tmap.governorate, -1)
     add_table_rows(model.datacollector, "governorate", {
         "date": [date] * (nf * ng), "step": [steps] * (nf * ng),
         "faction": [f.name for f in Faction for _ in names], "governorate": list(names) * nf,
-        "area_km2": np.bincount(key + 1, weights=tmap.cell_area_km2, minlength=nf * ng + 1)[1:].tolist(),
-        "cells": np.bincount(key + 1, minlength=nf * ng + 1)[1:].tolist(),
-        "population": np.bincount(key + 1, weights=tmap.population, minlength=nf * ng + 1)[1:].tolist(),
+        "area_km2": g_area.tolist(), "cells": g_cells.tolist(), "population": g_people.tolist(),
     })
     model.datacollector.collect(model)
+
+
+def held_tallies_reference(control, in_theatre, governorate, n_governorates: int, n_factions: int, cell_area,
+                           population) -> tuple[np.ndarray, ...]:
+    """The theatre cells each faction holds, their area and people, in all and per governorate (numpy; the
+    reference of :func:`~simulation.rules.kernels.held_tallies`, which :func:`record_day` uses).
+
+    Returns:
+        cells, area, people per faction; then the same per faction and governorate, faction by faction.
+    """
+    holder = np.where(in_theatre, control, -1) + 1  # 0: outside the theatre, dropped
+    key = np.where(in_theatre, control.astype(np.int64) * n_governorates + governorate, -1) + 1
+    tallies = []
+    for bins, size in ((holder, n_factions), (key, n_factions * n_governorates)):
+        tallies += [np.bincount(bins, minlength=size + 1)[1:],
+                    np.bincount(bins, weights=cell_area, minlength=size + 1)[1:],
+                    np.bincount(bins, weights=population, minlength=size + 1)[1:]]
+    return tuple(tallies)
 
 
 def _strength_weighted(units, attr: str) -> float:

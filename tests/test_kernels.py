@@ -400,3 +400,17 @@ def test_within_gives_the_matrix_scipy_builds_from_the_same_pairs(tmap):
         assert reach.indptr.dtype == scipy_built.indptr.dtype and reach.indices.dtype == scipy_built.indices.dtype
         assert np.array_equal(reach.indptr, scipy_built.indptr) and np.array_equal(reach.indices, scipy_built.indices)
         assert (reach.matrix() != scipy_built).nnz == 0 and reach.shape == scipy_built.shape
+
+
+def test_held_tallies_equal_the_bincounts_bit_for_bit(tmap):
+    from simulation.records import held_tallies_reference
+    rng = np.random.default_rng(21)
+    ng = len(tmap.governorate_names)
+    for _ in range(5):
+        control = blotchy_control(tmap, rng)
+        fast = kernels.held_tallies(control, tmap.in_theatre, tmap.governorate, ng, 4, tmap.cell_area_km2,
+                                    tmap.population)
+        reference = held_tallies_reference(control, tmap.in_theatre, tmap.governorate, ng, 4, tmap.cell_area_km2,
+                                           tmap.population)
+        for got, want in zip(fast, reference, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want)

@@ -35,7 +35,9 @@ matrix every call:
 - :func:`linked_any` and :func:`linked_sum`: which cells a reach matrix links to a set
   of cells, and the sum of values over the cells linked (references:
   :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
-  :func:`recount_reach`, the first kept up to date as the set changes a little a day.
+  :func:`recount_reach`, the first kept up to date as the set changes a little a day;
+- :func:`held_tallies`: the cells, area and people each side holds, in all and per
+  governorate (reference: :func:`simulation.records.held_tallies_reference`).
 
 Each is made with :func:`~simulation.rules.kernel_cache.compiled`: numba's ``njit``,
 cached on disk and loaded without readying numba's compiler. numpy functions that
@@ -591,3 +593,29 @@ def recount_reach(indptr, indices, counts, was, now):
     for k in range(n):
         out[k] = counts[k] > 0
     return out
+
+
+@compiled
+def held_tallies(control, in_theatre, group, n_groups, n_factions, cell_area, population):
+    """The theatre cells each faction holds, their area and their people: per faction, and per faction and
+    group (``group``: each cell's, e.g. its governorate), each summed over the cells in index order, as
+    ``numpy.bincount`` sums (the same bits).
+
+    Returns:
+        cells, area, people, each (n_factions,); then cells, area, people per faction and
+        group, each (n_factions * n_groups,), faction by faction.
+    """
+    cells, area, people = np.zeros(n_factions, np.int64), np.zeros(n_factions), np.zeros(n_factions)
+    by_group = n_factions * n_groups
+    g_cells, g_area, g_people = np.zeros(by_group, np.int64), np.zeros(by_group), np.zeros(by_group)
+    for k in range(control.size):
+        if in_theatre[k]:
+            f = control[k]
+            cells[f] += 1
+            area[f] += cell_area[k]
+            people[f] += population[k]
+            i = f * n_groups + group[k]
+            g_cells[i] += 1
+            g_area[i] += cell_area[k]
+            g_people[i] += population[k]
+    return cells, area, people, g_cells, g_area, g_people
