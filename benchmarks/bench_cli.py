@@ -1,6 +1,6 @@
 """Command-line speed: start-up, one-line errors, validate, and a whole run with its breakdown.
 
-    python benchmarks/bench_cli.py [--repeats 5] [--run-repeats 3] [--cell-km 10]
+    python benchmarks/bench_cli.py [--repeats 5] [--run-repeats 3] [--cell-km 10] [--baseline COMMIT]
 
 Prints the wall time (best of ``--repeats``, each a fresh ``python run.py ...``
 process, as a user types it) of:
@@ -10,6 +10,11 @@ process, as a user types it) of:
 - ``run.py validate`` of the July 2017 scenario;
 - a whole ``run.py run`` of the July scenario (seed 1, to its end date) with every
   table and both plots, into a temporary folder.
+
+With ``--baseline COMMIT`` (or a folder holding a copy of the project) the whole run
+is also timed in a scratch git worktree of that commit, its runs taken in turn with
+this checkout's (after one untimed run in each, which fills numba's cache), so the two
+are side by side in one sitting.
 
 Then the breakdown of that run, measured inside one fresh process that takes the
 steps ``run.py run`` takes (best of ``--run-repeats`` processes, per step): importing
@@ -31,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_model import baseline_tree  # (this folder is on the path when a benchmark runs)
 
 ROOT = Path(__file__).resolve().parents[1]
 JULY = ROOT / "scenarios" / "2017-07-04_raqqa.yaml"
@@ -87,16 +94,30 @@ print(json.dumps(times))
 """
 
 
-def wall(args: list[str], repeats: int, expect: int | None = None, cwd: Path = ROOT) -> float:
-    """Best wall time (s) of ``python run.py ARGS`` over ``repeats`` fresh processes."""
+def wall(args: list[str], repeats: int, expect: int | None = None, cwd: Path = ROOT, tree: Path = ROOT) -> float:
+    """Best wall time (s) of ``python TREE/run.py ARGS`` over ``repeats`` fresh processes."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, str(tree / "run.py"), *args], cwd=cwd, capture_output=True, text=True)
         best = min(best, time.perf_counter() - start)
         if expect is not None and done.returncode != expect:
-            raise SystemExit(f"run.py {' '.join(args)}: exit {done.returncode}, expected {expect}: "
+            raise SystemExit(f"{tree / 'run.py'} {' '.join(args)}: exit {done.returncode}, expected {expect}: "
                              f"{done.stderr.strip()[-500:]}")
+    return best
+
+
+def side_by_side(trees: list[Path], args: list[str], repeats: int, cwd: Path) -> list[float]:
+    """Best wall time (s) of ``python TREE/run.py ARGS`` for each tree, the trees' runs taken in turn.
+
+    Each tree runs once untimed first: a checkout's first run compiles numba's kernels.
+    """
+    for tree in trees:
+        wall(args, 1, 0, cwd, tree)
+    best = [float("inf")] * len(trees)
+    for _ in range(repeats):
+        for i, tree in enumerate(trees):
+            best[i] = min(best[i], wall(args, 1, 0, cwd, tree))
     return best
 
 
@@ -119,6 +140,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="processes per command (best is reported)")
     parser.add_argument("--run-repeats", type=int, default=3, help="processes for the whole run and its breakdown")
     parser.add_argument("--cell-km", type=float, default=10.0, help="cell size of the whole run (default 10)")
+    parser.add_argument("--baseline", help="commit or project folder whose whole run to time beside this one")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; best of {args.repeats} (whole run: {args.run_repeats}) fresh processes")
     print(f"{'command':<58} {'wall_s':>7}")
@@ -129,11 +151,23 @@ def main() -> None:
             ("run.py run JULY --seed -1 (bad argument)", ["run", str(JULY), "--seed", "-1", "--out", f"{tmp}/e2"], 2,
              args.repeats),
             ("run.py validate JULY", ["validate", str(JULY)], 0, args.repeats),
-            (f"run.py run JULY --cell-km {args.cell_km:g} (180 days, tables and plots)",
-             ["run", str(JULY), "--cell-km", str(args.cell_km), "--out", f"{tmp}/run"], 0, args.run_repeats),
         ]
         for label, argv, code, repeats in rows:
             print(f"{label:<58} {wall(argv, repeats, code, cwd=Path(tmp)):7.3f}", flush=True)
+        label = f"run.py run JULY --cell-km {args.cell_km:g} (180 days, tables and plots)"
+        run_args = ["run", str(JULY), "--cell-km", str(args.cell_km), "--out", f"{tmp}/run"]
+        if not args.baseline:
+            print(f"{label:<58} {wall(run_args, args.run_repeats, 0, cwd=Path(tmp)):7.3f}", flush=True)
+        else:
+            in_place = Path(args.baseline).is_dir()
+            old = Path(args.baseline).resolve() if in_place else baseline_tree(args.baseline, Path(tmp) / "baseline")
+            try:
+                now, before = side_by_side([ROOT, old], run_args, args.run_repeats, Path(tmp))
+            finally:
+                if not in_place:
+                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
+                                   capture_output=True)
+            print(f"{label:<58} {now:7.3f}  (baseline {args.baseline}: {before:.3f}, taken in turn)", flush=True)
     print(f"\nbreakdown of the run, in one fresh process (best of {args.run_repeats} per step)")
     steps = breakdown(args.run_repeats, args.cell_km)
     for name, seconds in steps.items():
