@@ -403,7 +403,8 @@ def command_run(args) -> int:
             write_tables(model, tmp)
             write_history(model, tmp / "history.npz")  # every day's map, for run.py viz --replay
             write_json(control_geojson(model.theatre, model.control), tmp / "control.geojson")
-            results = made.result() if made else [job(*a, **kw) for job, a, kw in jobs]  # a helper's error is raised here
+            # A helper's error is raised here.
+            results = made.result() if made else [job(*a, **kw) for job, a, kw in jobs]
             summary = results[-1]
             write_json(summary, tmp / "summary.json")
         finally:

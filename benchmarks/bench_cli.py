@@ -22,8 +22,9 @@ what checking a scenario needs, checking it, importing the model, building it,
 running it, importing and writing the tables (CSV, history, GeoJSON), and what
 ``run.py``'s plot helper does (importing matplotlib and pandas while the model runs;
 after it, the summary and the territory plot in one process and the map in another,
-beside the tables being written): the whole run is less than the sum. Targets (issue "Ten times faster"): at most 0.4 s for
-``--help`` and each one-line error, at most 1.5 s for the whole run at 10 km.
+beside the tables being written): the whole run is less than the sum. Targets (issue
+"Ten times faster"): at most 0.4 s for ``--help`` and each one-line error, at most 1.5 s
+for the whole run at 10 km.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ for the ``DataCollector.get_*_dataframe`` methods), networkx (``mesa.space``'s
 ``NetworkGrid``), SciPy's spatial module (through ``mesa.experimental``, whose
 continuous space takes ``cdist`` from it) and ``tqdm.auto`` with asyncio
 (``mesa.batchrunner``'s progress bar). Measured with Mesa 3.3.1 on Python 3.11, after
-numpy, ``scipy.sparse``, numba and pydantic are loaded as a run has them: ``import
+numpy, ``scipy.sparse``, numba and pydantic were loaded, as a run then had them: ``import
 mesa`` took 0.55 s, of it pandas 0.25 s, scipy.spatial 0.11 s, networkx 0.09 s and
 tqdm.auto 0.02 s; with :data:`DEFERRED` left out, 0.05 s.
 

@@ -196,8 +196,8 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
         overstretch_ratio: per faction, garrison need over the fighters available.
         hostility: per faction, how hostile each cell's people are to it (1 ordinary).
         occupied: bool per cell, a unit of any side stands there.
-        insurgency_reach: sparse (n, n) 0/1 in CSR layout and symmetric (as :meth:`TheatreMap.within`), the cells within the
-            insurgency's reach.
+        insurgency_reach: sparse (n, n) 0/1 in CSR layout and symmetric (as :meth:`TheatreMap.within`), the
+            cells within the insurgency's reach.
         near_insurgent: bool per cell, within that reach of the insurgent's ground, if already
             worked out (the model keeps it up to date: :class:`~simulation.theatre.ReachedFrom`).
 

@@ -5,8 +5,9 @@ the step's length scaled by terrain (river valleys and towns are slower than ope
 desert), by whether the ground is hostile (an advance must clear it), plus a fixed
 charge for crossing a river. Ground held by a faction that is neither the mover nor
 its enemy is impassable (under deconfliction SAA and SDF keep off each other's
-ground), and so is enemy ground outside the mover's operating area. Distances to each objective come from Dijkstra (``scipy.sparse.csgraph``);
-a unit walks down its field one neighbour at a time.
+ground), and so is enemy ground outside the mover's operating area. Distances to
+each objective come from a compiled Dijkstra (:class:`RoutePlan`; scipy's is the
+reference, :func:`distance_fields`); a unit walks down its field one neighbour at a time.
 """
 
 from __future__ import annotations
