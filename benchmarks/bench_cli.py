@@ -160,14 +160,8 @@ def main() -> None:
         if not args.baseline:
             print(f"{label:<58} {wall(run_args, args.run_repeats, 0, cwd=Path(tmp)):7.3f}", flush=True)
         else:
-            in_place = Path(args.baseline).is_dir()
-            old = Path(args.baseline).resolve() if in_place else baseline_tree(args.baseline, Path(tmp) / "baseline")
-            try:
+            with baseline_tree(args.baseline, Path(tmp)) as old:
                 now, before = side_by_side([ROOT, old], run_args, args.run_repeats, Path(tmp))
-            finally:
-                if not in_place:
-                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
-                                   capture_output=True)
             print(f"{label:<58} {now:7.3f}  (baseline {args.baseline}: {before:.3f}, taken in turn)", flush=True)
     print(f"\nbreakdown of the run, in one fresh process (best of {args.run_repeats} per step)")
     steps = breakdown(args.run_repeats, args.cell_km)

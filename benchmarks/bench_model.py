@@ -16,6 +16,7 @@ is timed in place).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -96,11 +97,20 @@ def yardstick(repeats: int) -> float:
     return best
 
 
-def baseline_tree(commit: str, folder: Path) -> Path:
-    """A scratch worktree of ``commit`` in ``folder``."""
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), commit],
+@contextlib.contextmanager
+def baseline_tree(baseline: str, scratch: Path):
+    """The project as it was at ``baseline``: a folder holding a copy of it, used in place, or a
+    commit, checked out in a git worktree under ``scratch`` for the block and removed after it."""
+    if Path(baseline).is_dir():
+        yield Path(baseline).resolve()
+        return
+    folder = scratch / "baseline"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), baseline],
                    check=True, capture_output=True)
-    return folder
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], capture_output=True)
 
 
 def main() -> None:
@@ -111,28 +121,21 @@ def main() -> None:
     args = parser.parse_args()
     bare = yardstick(args.repeats)
     print(f"bare Mesa model (58 x 58 HexGrid, 300 CellAgents, {DAYS} steps): {bare:.3f} s")
-    with tempfile.TemporaryDirectory(prefix="bench_model_") as scratch:
-        in_place = args.baseline != "none" and Path(args.baseline).is_dir()
-        old = (None if args.baseline == "none" else Path(args.baseline).resolve() if in_place
-               else baseline_tree(args.baseline, Path(scratch) / "baseline"))
-        try:
-            print(f"{'cell_km':>7} {'cells':>6} {'now_s':>7} {'ms/day':>7} {'x bare':>7}"
-                  + (f" {'before_s':>9} {'speed-up':>9}" if old else ""))
-            now_by_km = {}
-            for cell_km in (10.0, 5.0):
-                now = time_tree(ROOT, cell_km, args.repeats)
-                now_by_km[cell_km] = now["seconds"]
-                line = (f"{cell_km:7.0f} {now['cells']:6d} {now['seconds']:7.3f} {1000 * now['seconds'] / DAYS:7.2f} "
-                        f"{now['seconds'] / bare:7.1f}")
-                if old:
-                    before = time_tree(old, cell_km, 1 if cell_km < 10 else args.repeats)
-                    line += f" {before['seconds']:9.3f} {before['seconds'] / now['seconds']:8.1f}x"
-                print(line, flush=True)
-            print(f"5 km / 10 km: {now_by_km[5.0] / now_by_km[10.0]:.2f}")
-        finally:
-            if old and not in_place:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
-                               capture_output=True)
+    with tempfile.TemporaryDirectory(prefix="bench_model_") as scratch, contextlib.ExitStack() as stack:
+        old = None if args.baseline == "none" else stack.enter_context(baseline_tree(args.baseline, Path(scratch)))
+        print(f"{'cell_km':>7} {'cells':>6} {'now_s':>7} {'ms/day':>7} {'x bare':>7}"
+              + (f" {'before_s':>9} {'speed-up':>9}" if old else ""))
+        now_by_km = {}
+        for cell_km in (10.0, 5.0):
+            now = time_tree(ROOT, cell_km, args.repeats)
+            now_by_km[cell_km] = now["seconds"]
+            line = (f"{cell_km:7.0f} {now['cells']:6d} {now['seconds']:7.3f} {1000 * now['seconds'] / DAYS:7.2f} "
+                    f"{now['seconds'] / bare:7.1f}")
+            if old:
+                before = time_tree(old, cell_km, 1 if cell_km < 10 else args.repeats)
+                line += f" {before['seconds']:9.3f} {before['seconds'] / now['seconds']:8.1f}x"
+            print(line, flush=True)
+        print(f"5 km / 10 km: {now_by_km[5.0] / now_by_km[10.0]:.2f}")
 
 
 if __name__ == "__main__":
