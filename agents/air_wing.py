@@ -7,7 +7,7 @@ from mesa import Agent
 
 from simulation.factions import AirArm, Faction
 from simulation.roles import air_permitted_cells
-from simulation.rules import air_support
+from simulation.rules import air_support, proximity
 from simulation.theatre import Terrain
 
 
@@ -54,9 +54,8 @@ class AirWing(Agent):
         if not friends or not targets or self.strikes_per_day <= 0:
             return
         tk = np.array([u.k for u in targets])
-        dist = tmap.distance_km(tk, [u.k for u in friends])
-        nearest = np.argmin(dist, axis=1)
-        in_reach = dist[np.arange(len(targets)), nearest] <= rules.reach_km
+        nearest, dist = proximity.nearest(tmap, tk, [u.k for u in friends])  # each target's nearest friend
+        in_reach = dist <= rules.reach_km
         weights = np.array([self.supports[friends[j].faction] for j in nearest]) * in_reach
         weights = weights * np.array([rules.engaged_target_weight if model.engaged_today(u) else 1.0 for u in targets])
         strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)

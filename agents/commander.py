@@ -20,7 +20,7 @@ from mesa import Agent
 
 from simulation.factions import Faction, Posture
 from simulation.roles import ROLES
-from simulation.rules import combat, kernels, movement
+from simulation.rules import combat, kernels, movement, proximity
 from simulation.theatre import Terrain
 
 
@@ -281,12 +281,10 @@ class Commander(Agent):
         # Count each enemy at what its ground and posture make it worth (a town's garrison is no easy prey).
         holding = np.array([u.posture == Posture.HOLD for u in enemies], dtype=np.int64)
         es = np.array([u.strength for u in enemies]) * self._defender_worth()[holding, ek]
-        near = model.theatre.distance_km([u.k for u in strikers], ek) <= rules.counterattack_reach_km
-        # Per striker (row): the enemies in reach it outnumbers by the ratio, and the weakest of them.
-        ok = near & (es * rules.counterattack_ratio < np.array([[u.strength] for u in strikers]))
-        weakest = np.argmin(np.where(ok, es, np.inf), axis=1).tolist()
-        return {unit.unique_id: enemies[i].k for unit, i, any_ok in zip(strikers, weakest, ok.any(axis=1).tolist())
-                if any_ok}
+        # Per striker: the weakest enemy in reach it outnumbers by the ratio (-1: none).
+        weakest = proximity.weakest_within(model.theatre, [u.k for u in strikers], [u.strength for u in strikers],
+                                           ek, es, rules.counterattack_reach_km, rules.counterattack_ratio)
+        return {unit.unique_id: enemies[i].k for unit, i in zip(strikers, weakest.tolist()) if i >= 0}
 
     def _defender_worth(self) -> np.ndarray:
         """(2, cells): how many attackers one defender there is worth (:func:`~simulation.rules.combat.defence_factor`),

@@ -8,14 +8,12 @@ the only ways they change it (declare an attack, take cells, fall back, log).
 
 from __future__ import annotations
 
-from itertools import compress
-
 import numpy as np
 
 from agents.unit import Unit
 from simulation.factions import AirArm, Faction, Posture
 from simulation.roles import INSURGENT
-from simulation.rules import combat, kernels, movement, overstretch, supply
+from simulation.rules import combat, kernels, movement, overstretch, proximity, supply
 
 
 class Situation:
@@ -69,9 +67,8 @@ class Situation:
         enemies = [u for u in self._roster() if hostile[u.faction]]
         if not enemies or not len(cells):
             return [0.0] * len(cells)
-        near = self.theatre.distance_km(cells, [u.k for u in enemies]) <= radius_km
-        strengths = [u.strength for u in enemies]
-        return [float(sum(compress(strengths, row))) for row in near.tolist()]
+        return proximity.summed_within(self.theatre, cells, [u.k for u in enemies], [u.strength for u in enemies],
+                                       radius_km).tolist()
 
     def near_insurgent(self) -> np.ndarray:
         """Bool per cell: within the insurgency's reach of ground the insurgent holds.

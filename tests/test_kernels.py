@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation.roles import hostility_matrix
-from simulation.rules import ground, kernels, movement, supply
+from simulation.rules import ground, kernels, movement, proximity, supply
 from simulation.scenario import Rules
 from simulation.theatre import theatre_map
 
@@ -414,3 +414,27 @@ def test_held_tallies_equal_the_bincounts_bit_for_bit(tmap):
                                            tmap.population)
         for got, want in zip(fast, reference, strict=True):
             assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_the_proximity_questions_answer_as_their_references_bit_for_bit(tmap):
+    rng = np.random.default_rng(14)
+    theatre = np.flatnonzero(tmap.in_theatre)
+    for units in (1, 5, 40):
+        a, b = rng.choice(theatre, units), rng.choice(theatre, units + 3)
+        b[:2] = a[0]  # two units on one cell: equals, the first taken
+        strength = rng.uniform(0, 2000, units)
+        worth = rng.choice([100.0, 300.0, 900.0], b.size)  # ties, so "the first of equals" is tested
+        reach = float(rng.uniform(0.5, 3.0)) * 10 * tmap.cell_km
+        assert np.array_equal(proximity.weakest_within(tmap, a, strength, b, worth, reach, 1.5),
+                              proximity.weakest_within_reference(tmap, a, strength, b, worth, reach, 1.5))
+        for fast, slow in zip(proximity.nearest(tmap, a, b), proximity.nearest_reference(tmap, a, b)):
+            assert np.array_equal(fast, slow)
+        assert np.array_equal(proximity.summed_within(tmap, a, b, worth, reach),
+                              proximity.summed_within_reference(tmap, a, b, worth, reach))
+    # A hand-worked case: 1,000 fighters outnumber 300 and 600 by 1.5, not 700; the weakest in reach is taken.
+    k = int(theatre[len(theatre) // 2])
+    near, far = int(tmap.neighbours[k][tmap.neighbours[k] >= 0][0]), int(theatre[0])
+    pick = proximity.weakest_within(tmap, [k, k], [1000.0, 100.0], [near, far, k, near], [600.0, 10.0, 700.0, 300.0],
+                                    2 * tmap.cell_km, 1.5)
+    assert pick.tolist() == [3, -1]
+    assert proximity.summed_within(tmap, [k], [near, far, k], [1.0, 2.0, 4.0], 2 * tmap.cell_km).tolist() == [5.0]

@@ -55,6 +55,8 @@ against the references on random maps.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from simulation.rules.kernel_cache import compiled
 
@@ -619,3 +621,50 @@ def held_tallies(control, in_theatre, group, n_groups, n_factions, cell_area, po
             g_area[i] += cell_area[k]
             g_people[i] += population[k]
     return cells, area, people, g_cells, g_area, g_people
+
+
+@compiled
+def weakest_within(x_km, y_km, from_cells, from_strength, cells, worth, reach_km, ratio):
+    """For each unit on ``from_cells``: the index of the least ``worth`` among ``cells`` within ``reach_km``
+    of it that it outnumbers by ``ratio`` (the first such, on a tie), or -1 (reference:
+    :func:`simulation.rules.proximity.weakest_within_reference`)."""
+    out = np.full(from_cells.size, -1, np.int64)
+    for i in range(from_cells.size):
+        a, best_worth = from_cells[i], INF
+        for j in range(cells.size):
+            b = cells[j]
+            if (math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b]) <= reach_km and worth[j] * ratio < from_strength[i]
+                    and worth[j] < best_worth):
+                out[i], best_worth = j, worth[j]
+    return out
+
+
+@compiled
+def nearest_of(x_km, y_km, from_cells, cells):
+    """For each of ``from_cells``: the index of the nearest of ``cells`` (the first, on a tie) and its
+    distance (reference: :func:`simulation.rules.proximity.nearest_reference`)."""
+    index = np.zeros(from_cells.size, np.int64)
+    distance = np.full(from_cells.size, INF)
+    for i in range(from_cells.size):
+        a = from_cells[i]
+        for j in range(cells.size):
+            b = cells[j]
+            d = math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b])
+            if d < distance[i]:
+                index[i], distance[i] = j, d
+    return index, distance
+
+
+@compiled
+def summed_within(x_km, y_km, cells, at, values, radius_km):
+    """For each of ``cells``: the sum of ``values`` over the units standing ``at`` cells within
+    ``radius_km`` of it, added in the units' order (reference:
+    :func:`simulation.rules.proximity.summed_within_reference`)."""
+    out = np.zeros(cells.size)
+    for i in range(cells.size):
+        a = cells[i]
+        for j in range(at.size):
+            b = at[j]
+            if math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b]) <= radius_km:
+                out[i] += values[j]
+    return out
