@@ -85,10 +85,15 @@ def test_a_watched_field_is_exact_where_it_will_be_read(tmap):
         assert np.array_equal(field[watch], expected[watch])
         known = np.isfinite(field)
         assert np.array_equal(field[known], expected[known])
-        # Every cell within the exact distance plus a step is known: a walk down the field is exact.
-        # (A search that had to cover everything it could reach knows every reachable cell.)
-        assert (known | (expected > exact + finite.max()) | np.isinf(expected)).all()
+        # Every cell within the exact distance is known (a search that had to cover everything it could
+        # reach knows every reachable cell) ...
+        assert (known | (expected > exact) | np.isinf(expected)).all()
         assert np.isfinite(exact) or np.array_equal(known, np.isfinite(expected))
+        # ... and a walk down the field from a watched cell steps where one down the whole field steps.
+        for k in np.flatnonzero(watch):
+            while (step := kernels.next_slot(tmap.neighbours, costs, field, k)) >= 0:
+                assert step == kernels.next_slot(tmap.neighbours, costs, expected, k)
+                k = tmap.neighbours[k, step]
 
 
 def test_a_route_plan_walks_the_same_way_as_full_fields(tmap):
@@ -311,9 +316,8 @@ def test_a_field_is_kept_as_the_reference_keeps_it(tmap):
         changed = rng.choice(inside, int(rng.integers(0, 4)), replace=False)
         watched = rng.choice(inside, int(rng.integers(0, 6)), replace=False)
         exact_upto = float(rng.choice([np.inf, 300.0, 480.0]))
-        same_reach = bool(rng.integers(2))
-        expected = movement.field_still_exact_reference(field, changed, watched, exact_upto, same_reach)
-        assert kernels.field_still_exact(field, changed, watched, exact_upto, same_reach) == expected
+        expected = movement.field_still_exact_reference(field, changed, watched, exact_upto)
+        assert kernels.field_still_exact(field, changed, watched, exact_upto) == expected
 
 
 def test_rows_around_are_the_cells_and_their_neighbours(tmap):

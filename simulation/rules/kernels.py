@@ -86,7 +86,10 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
         source: the cell the field is measured from.
         watch: bool per cell, the cells the field will be read at (and walked down
             from); with any watched cell, the search stops once every watched cell is
-            settled and no cell within ``max_step`` beyond the farthest is left.
+            settled, at the end of the bucket of the farthest. Every cell nearer than it
+            is settled then, and so exact; a route down the field from a watched cell
+            reads no other (a step's two ends cost the same both ways, so the
+            neighbour it steps to is nearer).
         min_step, max_step: the smallest and largest finite step costs (> 0).
         out: (n,) float array for the distances; cells not reached are inf.
 
@@ -113,7 +116,7 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
     used, queued = 1, 1
     out[source] = 0.0
     entry_cell[0], entry_next[0], head[0] = source, -1, 0
-    farthest, limit, last_bucket = INF, INF, INF
+    farthest, last_bucket = INF, INF
     bucket = 0
     while queued > 0 and bucket <= last_bucket:
         slot = bucket & wrap
@@ -123,14 +126,13 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
             queued -= 1
             u = entry_cell[e]
             d = out[u]
-            if settled[u] or int(d * inverse) != bucket or d > limit:
+            if settled[u] or int(d * inverse) != bucket:
                 continue
             settled[u] = True
             if watch[u]:
                 remaining -= 1
-                if remaining == 0:
-                    farthest, limit = d, d + max_step  # every cell of this bucket is nearer than limit
-                    last_bucket = limit * inverse + 1.0
+                if remaining == 0:  # the rest of this bucket, and the search is done
+                    farthest, last_bucket = d, bucket
             for j in range(6):
                 v = neighbours[u, j]
                 if v < 0 or settled[v]:
@@ -499,19 +501,16 @@ def next_slot(neighbours, costs, field, k):
 
 
 @compiled
-def field_still_exact(field, changed, watched, exact_upto, same_reach):
+def field_still_exact(field, changed, watched, exact_upto):
     """Whether yesterday's distance field holds today (reference:
     :func:`simulation.rules.movement.field_still_exact_reference`): none of the cells
     ``changed`` (whose step costs changed overnight) was reached by its search, and it was
-    a whole search (``exact_upto`` inf) or, with ``same_reach`` (the dearest step as
-    yesterday's), exact at every cell ``watched`` today."""
+    a whole search (``exact_upto`` inf) or exact at every cell ``watched`` today."""
     for k in changed:
         if field[k] < INF:
             return False
     if exact_upto == INF:
         return True
-    if not same_reach:
-        return False
     for k in watched:
         if not field[k] <= exact_upto:
             return False

@@ -236,10 +236,9 @@ class RoutePlan:
     def _keep_unchanged(self, previous: RoutePlan, changed: np.ndarray) -> None:
         """Keep yesterday's fields that no change of step costs (at the cells ``changed``) can have reached."""
         watched = np.flatnonzero(self.watch)
-        same_reach = self._max_step == previous._max_step
         for target, (field, exact_upto) in previous._fields.items():
-            # Compiled: field_still_exact_reference(field, changed, watched, exact_upto, same_reach).
-            if target in self._targets and kernels.field_still_exact(field, changed, watched, exact_upto, same_reach):
+            # Compiled: field_still_exact_reference(field, changed, watched, exact_upto).
+            if target in self._targets and kernels.field_still_exact(field, changed, watched, exact_upto):
                 self._fields[target] = field, exact_upto
 
     def _field(self, target: int, at) -> np.ndarray:
@@ -284,19 +283,21 @@ class RoutePlan:
         return (int(neighbours[k, slot]), float(self.costs[k, slot])) if slot >= 0 else (-1, np.inf)
 
 
-def field_still_exact_reference(field: np.ndarray, changed: np.ndarray, watched: np.ndarray, exact_upto: float,
-                                same_reach: bool) -> bool:
+def field_still_exact_reference(field: np.ndarray, changed: np.ndarray, watched: np.ndarray,
+                                exact_upto: float) -> bool:
     """Whether yesterday's field toward a target holds today (numpy; the reference of
     :func:`~simulation.rules.kernels.field_still_exact`, which :class:`RoutePlan` uses).
 
     It does if its search reached none of the cells ``changed`` (whose step costs changed
-    overnight: no distance it found can have changed), and it searched everything, or
-    it is exact at every cell ``watched`` today and its reach beyond them (the dearest
-    step, ``same_reach``) is as yesterday's.
+    overnight), and it searched everything or is exact at every cell ``watched`` today.
+    The search settled every cell nearer than those it is exact up to, and none of them
+    is a changed cell; so every step out of them costs as it did, and a path through a
+    changed cell is longer than its search went: no distance it is exact at can have
+    changed.
     """
     if np.isfinite(field[changed]).any():
         return False
-    return bool(exact_upto == np.inf or (same_reach and (field[watched] <= exact_upto).all()))
+    return bool(exact_upto == np.inf or (field[watched] <= exact_upto).all())
 
 
 def _all_within(field: np.ndarray, at, exact_upto: float) -> bool:
