@@ -197,6 +197,24 @@ def test_a_run_equals_run_py_run_with_the_same_overrides_and_seed(tmp_path):
     pd.testing.assert_frame_equal(ours, events, check_dtype=False)
 
 
+def test_a_runs_table_holds_the_models_three_tables_with_nulls_where_a_part_has_no_column():
+    from analysis.sweep_results import run_table
+    from simulation import ConflictModel
+
+    model = ConflictModel.from_scenario(JULY, seed=2, cell_km=20).run(40)
+    run = {"run_id": "p0001-r00", "point": 1, "replicate": 0, "seed": 2, "parameters": {"sdf.manpower": 40000}}
+    table = run_table(model, run, {"sdf.manpower": "float"}).to_pandas()
+    parts = {"daily": model.daily, "governorate": model.daily_by_governorate, "event": model.events}
+    assert len(parts["event"]) and list(table["kind"].unique()) == list(parts)  # in this order
+    run_columns = {"kind", "run_id", "point", "replicate", "seed", "sdf.manpower"}
+    for kind, frame in parts.items():
+        ours = table[table.kind == kind].reset_index(drop=True)
+        pd.testing.assert_frame_equal(ours[list(frame.columns)], frame, check_dtype=False)
+        assert ours[sorted(set(table.columns) - set(frame.columns) - run_columns)].isna().all().all()
+    assert (table["run_id"] == "p0001-r00").all() and (table["sdf.manpower"] == 40000.0).all()
+    assert str(table["date"].dtype) == "datetime64[ns]" and str(table["step"].dtype) == "int64"
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "sweeps").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_sweep_file_plans(path):
     from analysis.sweep import plan_sweep
