@@ -367,8 +367,12 @@ def command_run(args) -> int:
         raise UsageError(f"--days {args.days}: the scenario ends on {scenario.end}, {scenario.days} days after its "
                          f"start; run at most {scenario.days}, or move its end with --set end=YYYY-MM-DD")
     _check_memory(scenario, args.cell_km)
-    # Loaded before the plot helper is forked, which shares it.
+    # Loaded before the plot helper is forked, which shares it; and then left out of the garbage
+    # collector's full passes, one of which building the model sets off (analysis.long_lived).
+    from analysis.long_lived import freeze_loaded
     from simulation import ConflictModel
+
+    freeze_loaded()
 
     files = OUTPUT_FILES + ("summary.json",)
     if args.animate:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import scoring
+from analysis.long_lived import freeze_loaded
 from analysis.record import RecordEvent
 from analysis.sweep_results import release_grid
 from simulation import ConflictModel
@@ -65,6 +66,11 @@ def _observe(task: tuple) -> ObservedRun:
     return observe_run(*task)
 
 
+def _worker_starts() -> None:
+    """A seed worker's first work, with this module (so the model) loaded: what is loaded stays for good."""
+    freeze_loaded()
+
+
 def observe_runs(scenario: Scenario, seeds: list[int], cell_km: float, record, map_dates=(),
                  workers: int | None = None) -> list[ObservedRun]:
     """Every seed observed, in seed order; in spawned processes unless ``workers`` is 1."""
@@ -72,7 +78,8 @@ def observe_runs(scenario: Scenario, seeds: list[int], cell_km: float, record, m
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers <= 1:
         return [_observe(t) for t in tasks]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_worker_starts) as pool:
         return list(pool.map(_observe, tasks))
 
 

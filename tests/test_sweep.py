@@ -263,8 +263,10 @@ def test_local_workers_start_with_the_model_loaded_and_glibcs_memory_defaults(mo
     try:
         state = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"),
                                     "simulation.model" in sys.modules,
-                                    __import__("dask").config.get("distributed.worker.profile.enabled")))
-        assert list(state.values()) == [(None, "1", True, False)]  # Dask's thread limits stay
+                                    __import__("dask").config.get("distributed.worker.profile.enabled"),
+                                    __import__("gc").get_freeze_count() > 10_000))
+        # Dask's thread limits stay; what the worker loaded is out of the collector's full passes.
+        assert list(state.values()) == [(None, "1", True, False, True)]
         assert cluster.scheduler.http_server.port != 8787  # no dashboard, no fixed port
         assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # nor set here by the nanny
     finally:
