@@ -392,6 +392,25 @@ def test_effective_sample_size():
     assert effective_sample_size([3.0, 1.0]) == pytest.approx(16 / 10)
 
 
+def test_a_ctrl_c_stops_the_simulations_at_once_and_waits_out_a_database_write():
+    # pyabc writes each generation to its database between simulations: a KeyboardInterrupt inside
+    # SQLAlchemy was logged with its traceback, or left the database locked and the fit hung.
+    from analysis.inference.progress import FitProgress, ctrl_c_kept
+
+    progress = FitProgress(5, 4, stream=io.StringIO())
+    with ctrl_c_kept(progress):
+        with pytest.raises(KeyboardInterrupt), progress.simulating():
+            signal.raise_signal(signal.SIGINT)
+            raise AssertionError("not stopped at once")
+        progress.interrupted = False
+        signal.raise_signal(signal.SIGINT)  # as a generation is written: nothing raised here
+        written = True
+        assert written and progress.interrupted
+        with pytest.raises(KeyboardInterrupt), progress.simulating():  # the next generation's simulations
+            raise AssertionError("not stopped as the simulations began")
+    assert not progress.sampling
+
+
 def test_a_ctrl_c_python_would_drop_in_a_finaliser_still_stops_the_fit(capsys):
     # A Ctrl-C that lands in a finaliser is only printed by Python ("Exception ignored in")
     # and the fit would go on; under ctrl_c_kept it is silent there and raised at the next result.
@@ -403,10 +422,11 @@ def test_a_ctrl_c_python_would_drop_in_a_finaliser_still_stops_the_fit(capsys):
 
     progress = FitProgress(5, 4, stream=io.StringIO())
     with ctrl_c_kept(progress):
-        PressedWhileCollected()  # collected at once: the KeyboardInterrupt is raised and dropped in __del__
-        assert progress.interrupted
-        with pytest.raises(KeyboardInterrupt):
-            progress.particle(accepted=True)
+        with progress.simulating():  # waiting on simulations, where a press raises at once
+            PressedWhileCollected()  # collected at once: the KeyboardInterrupt is raised and dropped in __del__
+            assert progress.interrupted
+            with pytest.raises(KeyboardInterrupt):
+                progress.particle(accepted=True)
     assert "Exception ignored" not in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back as it was
     progress.interrupted = False

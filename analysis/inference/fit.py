@@ -202,6 +202,8 @@ def run_fit(request: FitRequest, workers: int | None = None, scheduler: str | No
             history = abc.run(minimum_epsilon=request.min_epsilon,
                               max_nr_populations=request.generations - done_before,
                               max_total_nr_simulations=request.max_simulations or np.inf)
+            if progress.interrupted:  # pressed as the last generation was written: kept, and stopped here
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         progress.close()
         if not begun:

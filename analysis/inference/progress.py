@@ -46,11 +46,24 @@ class FitProgress:
         self.start, self.elapsed_before = time.monotonic(), elapsed_before
         self.bar, self.accepted, self.simulated = None, 0, 0
         self.interrupted = False  # Ctrl-C was pressed (see ctrl_c_kept)
+        self.sampling = False  # the fit is waiting on simulations (see simulating)
 
     @property
     def elapsed(self) -> float:
         """Seconds of fitting, this session and earlier ones."""
         return self.elapsed_before + time.monotonic() - self.start
+
+    @contextmanager
+    def simulating(self):
+        """The block in which the fit waits on a generation's simulations: a Ctrl-C stops it there at once
+        (:func:`ctrl_c_kept`), and one pressed since the last generation stops it as the block begins."""
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.sampling = True
+        try:
+            yield
+        finally:
+            self.sampling = False
 
     def particle(self, accepted: bool) -> None:
         """One simulation came back (accepted or not); a Ctrl-C that Python dropped is raised here."""
@@ -150,20 +163,37 @@ def counting_single_process_sampler(progress: FitProgress):
                 progress.particle(particle.accepted)
                 return particle
 
-            return super().sample_until_n_accepted(n, counted, t, **kwargs)
+            with progress.simulating():
+                return super().sample_until_n_accepted(n, counted, t, **kwargs)
 
     return CountingSingleCoreSampler()
 
 
+def counting_dask_sampler(client, progress: FitProgress):
+    """pyabc's Dask sampler on ``client``, counting each job's particles (:class:`CountingClient`)."""
+    from pyabc.sampler import DaskDistributedSampler
+
+    class CountingDaskSampler(DaskDistributedSampler):
+        def sample_until_n_accepted(self, *args, **kwargs):
+            with progress.simulating():
+                return super().sample_until_n_accepted(*args, **kwargs)
+
+    return CountingDaskSampler(dask_client=CountingClient(client, progress))
+
+
 @contextmanager
 def ctrl_c_kept(progress: FitProgress):
-    """Within the block, Ctrl-C stops the fit even where Python would drop it.
+    """Within the block, Ctrl-C stops the fit, at once while it waits on simulations, and never mid-write.
 
-    Ctrl-C raises ``KeyboardInterrupt`` wherever the main thread is, and one that lands
-    in a finaliser or a weakref callback (a finished model's agent counters, a Dask
-    future's) is only printed by Python, and the fit goes on. So the press is also
-    remembered on ``progress``, such a dropped one is not printed, and it is raised
-    again at the next simulation's result (:meth:`FitProgress.particle`).
+    The press is remembered on ``progress``. While the fit waits on a generation's
+    simulations (:meth:`FitProgress.simulating`) it also raises ``KeyboardInterrupt`` at
+    once; one that lands there in a finaliser or a weakref callback (a finished model's
+    agent counters, a Dask future's) is only printed by Python, and the fit would go on,
+    so such a dropped one is not printed and is raised again at the next simulation's
+    result (:meth:`FitProgress.particle`). Elsewhere, as pyabc writes a generation to its
+    database, nothing is raised: an exception inside SQLAlchemy was logged with its
+    traceback, or left the database locked and the fit hung. It stops the fit as the
+    next generation's simulations begin, or as the fit ends (:func:`~analysis.inference.fit.run_fit`).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -171,7 +201,8 @@ def ctrl_c_kept(progress: FitProgress):
 
     def pressed(signum, frame):
         progress.interrupted = True
-        raise KeyboardInterrupt
+        if progress.sampling:
+            raise KeyboardInterrupt
 
     hook = sys.unraisablehook
 

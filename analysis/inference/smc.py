@@ -30,12 +30,10 @@ KERNEL_SCALING = 2.0  # the proposal kernel's covariance, as a multiple of pyabc
 
 def sampler_for(workers: int | None, scheduler: str | None, progress):
     """pyabc's sampler for the fit, and the local cluster and Dask client it uses (None where none)."""
-    from analysis.inference.progress import CountingClient, counting_single_process_sampler
+    from analysis.inference.progress import counting_dask_sampler, counting_single_process_sampler
 
     if scheduler is None and (workers or os.cpu_count() or 1) == 1:
         return counting_single_process_sampler(progress), None, None
-    from pyabc.sampler import DaskDistributedSampler
-
     from analysis.sweep_runner import SweepError, connect_scheduler, local_cluster
 
     if scheduler:
@@ -45,8 +43,7 @@ def sampler_for(workers: int | None, scheduler: str | None, progress):
             raise FitError(str(exc)) from None
     else:
         cluster, client = local_cluster(workers or os.cpu_count() or 1)
-    sampler = DaskDistributedSampler(dask_client=CountingClient(client, progress))
-    return sampler, cluster, client
+    return counting_dask_sampler(client, progress), cluster, client
 
 
 def abcsmc_for(request, sampler, progress, manifest: dict, session_start: float, resumed: bool):
