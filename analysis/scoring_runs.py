@@ -67,7 +67,11 @@ def _observe(task: tuple) -> ObservedRun:
 
 
 def _worker_starts() -> None:
-    """A seed worker's first work, with this module (so the model) loaded: what is loaded stays for good."""
+    """A seed worker's first work: what is loaded stays for good (:func:`~analysis.long_lived.freeze_loaded`).
+
+    The pool's initializer is this function, not ``freeze_loaded`` itself, so that a
+    worker imports this module, and with it the model, before it freezes.
+    """
     freeze_loaded()
 
 

@@ -623,6 +623,13 @@ def held_tallies(control, in_theatre, group, n_groups, n_factions, cell_area, po
 
 
 @compiled
+def _apart_km(x_km, y_km, a, b):
+    """Distance between the centres of cells ``a`` and ``b``, km, as :meth:`~simulation.theatre.TheatreMap.distance_km`
+    measures it (the same libm ``hypot``, so the same bits)."""
+    return math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b])
+
+
+@compiled
 def weakest_within(x_km, y_km, from_cells, from_strength, cells, worth, reach_km, ratio):
     """For each unit on ``from_cells``: the index of the least ``worth`` among ``cells`` within ``reach_km``
     of it that it outnumbers by ``ratio`` (the first such, on a tie), or -1 (reference:
@@ -632,7 +639,7 @@ def weakest_within(x_km, y_km, from_cells, from_strength, cells, worth, reach_km
         a, best_worth = from_cells[i], INF
         for j in range(cells.size):
             b = cells[j]
-            if (math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b]) <= reach_km and worth[j] * ratio < from_strength[i]
+            if (_apart_km(x_km, y_km, a, b) <= reach_km and worth[j] * ratio < from_strength[i]
                     and worth[j] < best_worth):
                 out[i], best_worth = j, worth[j]
     return out
@@ -648,7 +655,7 @@ def nearest_of(x_km, y_km, from_cells, cells):
         a = from_cells[i]
         for j in range(cells.size):
             b = cells[j]
-            d = math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b])
+            d = _apart_km(x_km, y_km, a, b)
             if d < distance[i]:
                 index[i], distance[i] = j, d
     return index, distance
@@ -664,6 +671,6 @@ def summed_within(x_km, y_km, cells, at, values, radius_km):
         a = cells[i]
         for j in range(at.size):
             b = at[j]
-            if math.hypot(x_km[a] - x_km[b], y_km[a] - y_km[b]) <= radius_km:
+            if _apart_km(x_km, y_km, a, b) <= radius_km:
                 out[i] += values[j]
     return out
