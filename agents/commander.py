@@ -114,10 +114,11 @@ class Commander(Agent):
 
     def _front(self) -> list[Objective]:
         """With no place left to take: enemy cells next to own ground, as mop-up objectives."""
-        model = self.model
-        enemy = model.hostile[self.faction][model.control] & model.may_take[self.faction]
-        touching = kernels.touches(model.theatre.neighbours, model.control == int(self.faction))
-        cells = np.flatnonzero(enemy & touching)
+        model, code = self.model, int(self.faction)
+        # Compiled: np.flatnonzero(hostile[control] & may_take & touches(neighbours, own ground)), looking
+        # round only the enemy cells it may take (open_edge, with every cell free).
+        cells = kernels.open_edge(model.theatre.neighbours, model.control == code, np.ones(model.control.size, bool),
+                                  model.control, model.hostile[code], model.may_take[self.faction])
         rules = model.rules.command
         step = max(1, cells.size // rules.mop_up_targets)
         return [Objective("front", int(k), rules.mop_up_weight) for k in cells[::step]]

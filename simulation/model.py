@@ -92,7 +92,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self._place_holders = self.control[self._place_cells].copy()
         self._insurgent_places_at_start = self._place_holders == INSURGENT
         self.city_rings = records.city_rings(tmap)
-        self._insurgent_in_city = (self.city_rings[1] & (self.control == INSURGENT)).any(axis=1)
+        self._insurgent_in_city = self.city_rings.insurgent_in(self.control)
         self.trace_supply(announce=False)
         self.count_garrisons()
         self.datacollector = records.make_datacollector()

@@ -138,7 +138,7 @@ def besieged_cells(model) -> np.ndarray:
     """The theatre's cells cut off from their holder's supply sources today, as sorted flat indices."""
     supplied = np.zeros(model.theatre.n_cells, dtype=bool)
     for f in Faction:
-        supplied |= (model.control == f) & model.supplied[f]
+        supplied |= (model.control == int(f)) & model.supplied[f]
     return np.flatnonzero(model.theatre.in_theatre & ~supplied).astype(np.int32)
 
 
@@ -347,21 +347,35 @@ def read_history(path: str | Path) -> RunHistory:
     return history
 
 
-def city_rings(tmap) -> tuple[list[str], np.ndarray]:
-    """Names of the cities in the places table and a (city, cell) 0/1 matrix of their rings."""
+@dataclass(frozen=True)
+class CityRings:
+    """The cities of the places table and the cells of each one's ring (within :data:`CITY_RING_KM`)."""
+
+    names: list[str]
+    cells: np.ndarray  # every city's ring cells, city after city
+    starts: np.ndarray  # where each city's cells begin in ``cells`` (a ring holds its centre: never empty)
+
+    def insurgent_in(self, control: np.ndarray) -> np.ndarray:
+        """Bool per city: the insurgent holds ground in its ring."""
+        return np.logical_or.reduceat(control[self.cells] == int(INSURGENT), self.starts)
+
+
+def city_rings(tmap) -> CityRings:
+    """The cities in the places table and their rings: theatre cells within :data:`CITY_RING_KM`, and the centre."""
     cities = [p for p in tmap.geography.places if p.role == "city"]
     centres = np.array([tmap.place_cell[p.name] for p in cities], dtype=np.int64)
-    ring = (tmap.distance_km(centres, np.flatnonzero(tmap.in_theatre)) <= CITY_RING_KM)
-    rings = np.zeros((len(cities), tmap.n_cells), dtype=bool)
-    rings[:, np.flatnonzero(tmap.in_theatre)] = ring
-    rings[np.arange(len(cities)), centres] = True
-    return [p.name for p in cities], rings
+    theatre = np.flatnonzero(tmap.in_theatre)
+    near = tmap.distance_km(centres, theatre) <= CITY_RING_KM
+    rings = [np.union1d(theatre[row], [centre]) for row, centre in zip(near, centres.tolist())]
+    starts = np.cumsum([0] + [ring.size for ring in rings[:-1]], dtype=np.int64)
+    cells = np.concatenate(rings) if rings else np.zeros(0, np.int64)
+    return CityRings([p.name for p in cities], cells.astype(np.int64), starts)
 
 
 def note_cities_cleared(model, contested: np.ndarray) -> np.ndarray:
     """Log cities whose ring the insurgent (ISIS) has just lost entirely, or re-entered; returns today's state."""
-    names, rings = model.city_rings
-    now = (rings & (model.control == INSURGENT)).any(axis=1)
+    names = model.city_rings.names
+    now = model.city_rings.insurgent_in(model.control)
     for i in np.flatnonzero(contested & ~now):
         holder = Faction(model.control[model.theatre.place_cell[names[i]]])
         model.event_log.append({"date": model.date.isoformat(), "step": model.steps, "event": "city_cleared",

@@ -145,3 +145,26 @@ def test_a_finished_model_is_freed_so_long_sweeps_keep_flat_memory(july):
     del model
     gc.collect()
     assert gone() is None
+
+
+def test_a_citys_ring_is_its_centre_and_the_theatre_within_twelve_km(july):
+    from simulation.records import CITY_RING_KM, city_rings
+
+    model = ConflictModel(july, seed=1, cell_km=20)
+    tmap = model.theatre
+    rings = city_rings(tmap)
+    assert "Raqqa" in rings.names and rings.starts[0] == 0
+    for i, name in enumerate(rings.names):
+        centre = tmap.place_cell[name]
+        end = rings.starts[i + 1] if i + 1 < len(rings.names) else rings.cells.size
+        near = tmap.in_theatre & (tmap.distance_km([centre], np.arange(tmap.n_cells))[0] <= CITY_RING_KM)
+        near[centre] = True
+        ring = set(rings.cells[rings.starts[i]:end].tolist())
+        assert ring == set(np.flatnonzero(near).tolist())
+        # The insurgent is in a city's ring while it holds any cell of it: here none, then one of this one's.
+        control = np.full(tmap.n_cells, int(Faction.SDF), dtype=np.int8)
+        assert not rings.insurgent_in(control).any()
+        control[centre] = int(Faction.ISIS)
+        assert rings.insurgent_in(control)[i]
+        ends = [*rings.starts[1:], rings.cells.size]
+        assert rings.insurgent_in(control).sum() == sum(centre in rings.cells[s:e] for s, e in zip(rings.starts, ends))
