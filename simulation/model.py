@@ -88,6 +88,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         # Per faction, the cells linked to its supply sources (traced each day).
         self.supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
         self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in Faction}
+        self._supply_lines: supply.SupplyLines | None = None  # traced day after day (trace_supply)
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
         self._place_holders = self.control[self._place_cells].copy()
         self._insurgent_places_at_start = self._place_holders == INSURGENT
@@ -185,9 +186,11 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
     def trace_supply(self, announce: bool = True) -> None:
         """Trace each faction's supply; update units; announce sieges formed and broken."""
         rules, tmap, control = self.rules.supply, self.theatre, self.control
-        sources = {int(f): self.commanders[f].source_cells for f in Faction}
+        if self._supply_lines is None:
+            sources = {int(f): self.commanders[f].source_cells for f in Faction}
+            self._supply_lines = supply.SupplyLines(tmap, sources, self.terrain_cost, len(Faction))
         # Road distances; each cell linked to its holder's sources; per side, its own such cells (supply_connected).
-        distances, linked, by_side = supply.supply_network(tmap, control, sources, self.terrain_cost, len(Faction))
+        distances, linked, by_side = self._supply_lines.today(control)
         self.supply_km = {f: distances[int(f)] for f in Faction}
         if announce:
             self._announce_sieges(control, linked)

@@ -348,6 +348,35 @@ def test_cells_linked_by_the_supply_search_equal_the_reference_and_supply_connec
             assert np.array_equal(by_side[f], supply.supply_connected(np.where(held, labels, -1), held, sources[f]))
 
 
+def test_supply_lines_traced_day_after_day_equal_a_whole_trace_of_each_day(tmap):
+    # Each day some cells change hands: between two sides only (the other two keep their distances), or
+    # among any; a source may change hands too. Every day's results equal supply_network's of that map.
+    rng = np.random.default_rng(18)
+    cells = np.flatnonzero(tmap.in_theatre)
+    terrain = movement.terrain_cost(tmap, RULES.movement)
+    sources = {f: rng.choice(cells, 3, replace=False) for f in range(4)}
+    lines = supply.SupplyLines(tmap, sources, terrain, 4)
+    control = blotchy_control(tmap, rng, patches=80)
+    kept_sides = 0
+    for day in range(12):
+        if day:
+            taken = rng.choice(cells, int(rng.integers(1, 30)), replace=False)
+            if day % 2:  # one side takes from another
+                loser, winner = rng.choice(4, 2, replace=False)
+                taken = taken[control[taken] == loser]
+                control[taken] = winner
+                kept_sides += 4 - len({int(loser), int(winner)})
+            else:
+                control[taken] = rng.integers(0, 4, taken.size)
+            if day == 5:
+                control[sources[1]] = 2
+        got, expected = lines.today(control), supply.supply_network(tmap, control, sources, terrain, 4)
+        assert sorted(got[0]) == sorted(expected[0])
+        assert all(np.array_equal(got[0][f], expected[0][f]) for f in expected[0])
+        assert np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
+    assert kept_sides > 0
+
+
 def test_open_edge_equals_the_reference(tmap):
     rng = np.random.default_rng(17)
     for line_in_force in (True, False):

@@ -202,12 +202,14 @@ def supplied_cells(dist, control, in_theatre, n_factions):
 
 
 @compiled
-def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, starts):
+def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, starts, redo, kept):
     """Road distance (km-equivalents) from the nearest of ``starts`` through ground of one holder.
 
     A step links two theatre cells with the same holder and costs the mean of their
     terrain costs times the cell size; every start is at distance 0. A bucket queue,
-    as in :func:`dijkstra_field`.
+    as in :func:`dijkstra_field`. Only the ground of the holders in ``redo`` (bool per
+    holder code) is searched; every other theatre cell keeps its distance in ``kept``
+    (no step leaves a holder's ground, so its distances are its own).
     """
     n = neighbours.shape[0]
     dist = np.full(n, INF)
@@ -216,6 +218,8 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
     for k in range(n):
         if in_theatre[k]:
             lowest, highest = min(lowest, terrain_cost[k]), max(highest, terrain_cost[k])
+            if not redo[control[k]]:
+                dist[k], settled[k] = kept[k], True
     inverse = 1.0 / (lowest * cell_km * (1.0 - 1e-9))  # buckets narrower than any step, as in dijkstra_field
     ring = 1
     while ring < int(highest * cell_km * inverse) + 2:
@@ -226,7 +230,7 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
     entry_next = np.empty(6 * n + len(starts) + 1, np.int64)
     used = 0
     for s in starts:
-        if dist[s] > 0.0:
+        if redo[control[s]] and dist[s] > 0.0:
             dist[s] = 0.0
             used = _enqueue(head, entry_cell, entry_next, used, s, 0)
     queued, bucket = used, 0

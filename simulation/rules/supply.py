@@ -57,18 +57,58 @@ def supply_network(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.
         holds it); and bool per faction and cell, linked and its (what
         :func:`supply_connected` gives each faction).
     """
-    starts = held_sources(control, sources)
-    dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, terrain_cost, tmap.cell_km, starts)
-    fronts = kernels.supply_fronts(tmap.neighbours, tmap.in_theatre, control, dist, max(sources) + 1, tmap.cell_km)
-    linked, by_side = kernels.supplied_cells(dist, control, tmap.in_theatre, n_factions)
-    return {f: fronts[f] for f in sources}, linked, by_side
+    return SupplyLines(tmap, sources, terrain_cost, n_factions).today(control)
+
+
+class SupplyLines:
+    """:func:`supply_network` day after day, each side's roads searched again only when its ground changed.
+
+    A side's road distances run over its own ground from the sources it holds, so they
+    stay as they were while it neither gains nor loses a cell, whatever its neighbours
+    trade among themselves; a day searches only the sides whose ground changed since the
+    last (on most days the insurgent and the one or two sides taking its ground). The
+    same results as :func:`supply_network` of each day's map.
+    """
+
+    def __init__(self, tmap: TheatreMap, sources: dict[int, np.ndarray], terrain_cost: np.ndarray, n_factions: int):
+        self.tmap, self.sources, self.terrain_cost, self.n_factions = tmap, sources, terrain_cost, n_factions
+        self._source_cells, self._source_holders = _source_table(sources)
+        self._control: np.ndarray | None = None  # the map of the last call, and its distances
+        self._dist = np.full(tmap.n_cells, np.inf)
+
+    def today(self, control: np.ndarray) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
+        """The distances, the linked cells and each side's linked cells on this map (as :func:`supply_network`)."""
+        tmap = self.tmap
+        redo = np.ones(self.n_factions, bool)  # per holder code (every code on the map is below n_factions)
+        if self._control is not None:  # the holders that gained or lost a cell
+            moved = np.flatnonzero(control != self._control)
+            redo[:] = False
+            redo[control[moved]] = redo[self._control[moved]] = True
+        starts = _held(control, self._source_cells, self._source_holders)  # held_sources(control, sources)
+        dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, self.terrain_cost, tmap.cell_km,
+                                       starts, redo, self._dist)
+        fronts = kernels.supply_fronts(tmap.neighbours, tmap.in_theatre, control, dist, max(self.sources) + 1,
+                                       tmap.cell_km)
+        linked, by_side = kernels.supplied_cells(dist, control, tmap.in_theatre, self.n_factions)
+        self._control, self._dist = control.copy(), dist
+        return {f: fronts[f] for f in self.sources}, linked, by_side
 
 
 def held_sources(control: np.ndarray, sources: dict[int, np.ndarray]) -> np.ndarray:
     """Every faction's supply sources that it holds, sorted."""
-    held = [np.asarray(cells, dtype=np.int64)[control[np.asarray(cells, dtype=np.int64)] == f]
-            for f, cells in sources.items()]
-    return np.unique(np.concatenate(held)) if held else np.zeros(0, np.int64)
+    return _held(control, *_source_table(sources))
+
+
+def _held(control: np.ndarray, cells: np.ndarray, holders: np.ndarray) -> np.ndarray:
+    """Of source cells and whose sources they are (:func:`_source_table`): those held by theirs, sorted."""
+    return np.unique(cells[control[cells] == holders])
+
+
+def _source_table(sources: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Every supply source's cell, and the faction whose source it is, in two flat arrays."""
+    cells = [np.asarray(c, dtype=np.int64).reshape(-1) for c in sources.values()]
+    holders = [np.full(c.size, f, dtype=np.int64) for f, c in zip(sources, cells)]
+    return (np.concatenate(cells), np.concatenate(holders)) if cells else (np.zeros(0, np.int64),) * 2
 
 
 def _with_fronts(tmap: TheatreMap, control: np.ndarray, sources, dist: np.ndarray) -> dict[int, np.ndarray]:
