@@ -175,8 +175,9 @@ class Situation:
 
     def remove_spent_units(self) -> None:
         """Units below the smallest viable strength leave the map; their last fighters are lost."""
-        for u in self.all_units():
-            if u.strength < self.rules.combat.unit_destroyed_below:
+        floor = self.rules.combat.unit_destroyed_below
+        for u in self._roster():  # the roster as it is now (a unit's removal makes the next one anew)
+            if u.strength < floor:
                 self.manpower[u.faction] = max(0.0, self.manpower[u.faction] - u.strength)
                 u.strength = 0.0
                 u.remove()

@@ -84,7 +84,8 @@ class SupplyLines:
             moved = np.flatnonzero(control != self._control)
             redo[:] = False
             redo[control[moved]] = redo[self._control[moved]] = True
-        starts = _held(control, self._source_cells, self._source_holders)  # held_sources(control, sources)
+        cells, holders = self._source_cells, self._source_holders
+        starts = cells[control[cells] == holders]  # held_sources, unsorted: the search finds the same distances
         dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, self.terrain_cost, tmap.cell_km,
                                        starts, redo, self._dist)
         fronts = kernels.supply_fronts(tmap.neighbours, tmap.in_theatre, control, dist, max(self.sources) + 1,
@@ -96,11 +97,7 @@ class SupplyLines:
 
 def held_sources(control: np.ndarray, sources: dict[int, np.ndarray]) -> np.ndarray:
     """Every faction's supply sources that it holds, sorted."""
-    return _held(control, *_source_table(sources))
-
-
-def _held(control: np.ndarray, cells: np.ndarray, holders: np.ndarray) -> np.ndarray:
-    """Of source cells and whose sources they are (:func:`_source_table`): those held by theirs, sorted."""
+    cells, holders = _source_table(sources)
     return np.unique(cells[control[cells] == holders])
 
 
