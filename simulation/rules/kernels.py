@@ -218,8 +218,8 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
     for k in range(n):
         if in_theatre[k]:
             lowest, highest = min(lowest, terrain_cost[k]), max(highest, terrain_cost[k])
-            if not redo[control[k]]:
-                dist[k], settled[k] = kept[k], True
+        if not redo[control[k]]:
+            dist[k], settled[k] = kept[k], True
     inverse = 1.0 / (lowest * cell_km * (1.0 - 1e-9))  # buckets narrower than any step, as in dijkstra_field
     ring = 1
     while ring < int(highest * cell_km * inverse) + 2:

@@ -40,7 +40,7 @@ def supply_distances_km(tmap: TheatreMap, control: np.ndarray, sources: dict[int
         sources: per faction code, the flat indices of its supply sources.
         terrain_cost: cost factor per cell (movement's terrain cost).
     """
-    return supply_network(tmap, control, sources, terrain_cost, max(sources) + 1)[0]
+    return supply_network(tmap, control, sources, terrain_cost, max(max(sources), int(control.max())) + 1)[0]
 
 
 def supply_network(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.ndarray], terrain_cost: np.ndarray,
@@ -51,6 +51,9 @@ def supply_network(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.
     where its road distance on its own ground is finite, so the pieces of ground
     (:func:`held_components`) need not be worked out for it: the same cells as
     :func:`linked_cells_reference`.
+
+    Args:
+        n_factions: how many holder codes there are (every code on the map is below it).
 
     Returns:
         The distances (as :func:`supply_distances_km`); bool per cell, linked (whoever
@@ -77,9 +80,12 @@ class SupplyLines:
         self._dist = np.full(tmap.n_cells, np.inf)
 
     def today(self, control: np.ndarray) -> tuple[dict[int, np.ndarray], np.ndarray, np.ndarray]:
-        """The distances, the linked cells and each side's linked cells on this map (as :func:`supply_network`)."""
+        """The distances, the linked cells and each side's linked cells on this map (as :func:`supply_network`).
+
+        Holder codes on the map are below ``n_factions``.
+        """
         tmap = self.tmap
-        redo = np.ones(self.n_factions, bool)  # per holder code (every code on the map is below n_factions)
+        redo = np.ones(self.n_factions, bool)  # per holder code
         if self._control is not None:  # the holders that gained or lost a cell
             moved = np.flatnonzero(control != self._control)
             redo[:] = False
