@@ -122,16 +122,19 @@ def worker_memory(path: Path, out: Path, runs: int) -> list[tuple[int, float]]:
                              text=True)
     marks = sorted({m for m in (1, 10, 50, 100, 250, 500, 750, 1000, 2000, runs) if m <= runs})
     samples: list[tuple[int, float]] = []
-    parent = psutil.Process(sweep.pid)
+    parent, worker = psutil.Process(sweep.pid), None
     while sweep.poll() is None:
         done = sum(1 for p in out.glob("p*.parquet"))
-        try:  # the worker: the largest process the sweep started
-            rss = max((c.memory_info().rss for c in parent.children(recursive=True)), default=0)
-        except psutil.Error:
-            rss = 0
+        try:  # the worker: the largest process the sweep started, once it has run a model
+            if worker is None and done:
+                worker = max(parent.children(recursive=True), key=lambda c: c.memory_info().rss, default=None)
+            rss = worker.memory_info().rss if worker is not None else 0
+        except psutil.Error:  # gone: the sweep is closing (what is left is not the worker)
+            break
         if rss and (not samples or done > samples[-1][0]):
             samples.append((done, rss / 2**20))
         time.sleep(0.2)
+    sweep.wait()
     if sweep.returncode != 0:
         raise SystemExit(f"sweep failed: {sweep.stderr.read().strip().splitlines()[-3:]}")
     shown = []
@@ -139,6 +142,8 @@ def worker_memory(path: Path, out: Path, runs: int) -> list[tuple[int, float]]:
         later = [s for s in samples if s[0] >= mark]
         if later and later[0] not in shown:
             shown.append(later[0])
+    if samples and samples[-1] not in shown:  # the last one taken (the worker may leave before the last file)
+        shown.append(samples[-1])
     return shown
 
 

@@ -61,3 +61,16 @@ def test_supply_distance_runs_through_own_ground_and_slows_advances_far_from_it(
     assert isis[isis_source] == 0 and np.isinf(isis[source])  # SAA ground is not ISIS's road
     tempo = supply.logistics_tempo(np.array([0.0, 100.0, np.inf]), 100.0, 3.0)
     assert list(tempo) == [1.0, 0.5, 0.25]
+
+
+def test_the_models_supply_traced_day_after_day_is_a_whole_trace_of_the_days_map():
+    from simulation import ConflictModel
+
+    model = ConflictModel.from_scenario("2017-07-04_raqqa", seed=3, cell_km=20).run(25)
+    model.trace_supply(announce=False)  # today's map, traced from yesterday's trace
+    sources = {int(f): model.commanders[f].source_cells for f in Faction}
+    distances, linked, by_side = supply.supply_network(model.theatre, model.control, sources, model.terrain_cost,
+                                                       len(Faction))
+    for f in Faction:
+        assert np.array_equal(model.supply_km[f], distances[int(f)])
+        assert np.array_equal(model.supplied[f], by_side[int(f)])
