@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.factions import Faction
+from simulation.factions import FACTIONS, Faction
 from simulation.roles import ATTACKERS, INSURGENT
 from simulation.rules import ground, movement, overstretch
 
@@ -38,7 +38,7 @@ class GroundChanges:
         """
         occupied = np.zeros(self.theatre.n_cells, bool)
         occupied[[u.k for u in self.all_units()]] = True
-        unit_cells = [np.array([u.k for u in self.units_of(f)], dtype=np.int64) for f in Faction]
+        unit_cells = [np.array([u.k for u in self.units_of(f)], dtype=np.int64) for f in FACTIONS]
         for f, cells in ground.unheld_ground_collapse(self.theatre, self.control, occupied, self.supplied,
                                                       self.hostile, self.may_take, unit_cells, ATTACKERS,
                                                       *(pace or self.sweep_pace()), self.rng, self.rules.movement,
@@ -49,7 +49,7 @@ class GroundChanges:
         """Cells of overstretched sides near the insurgent's ground, with no units, can rise for it."""
         occupied = np.zeros(self.theatre.n_cells, bool)
         occupied[[u.k for u in self.all_units()]] = True
-        rising = ground.insurgent_rising(self.control, INSURGENT, [self.overstretch[f] for f in Faction],
+        rising = ground.insurgent_rising(self.control, INSURGENT, [self.overstretch[f] for f in FACTIONS],
                                          self.hostility, occupied, self.theatre.in_theatre, self.insurgency_reach,
                                          self.rng, self.rules.overstretch, near_insurgent=self.near_insurgent())
         self.control[rising] = INSURGENT
@@ -69,5 +69,5 @@ class GroundChanges:
         rules = self.rules.movement
         pace = [movement.sweep_chance(rules, self.theatre.cell_km,
                                       overstretch.offensive_tempo(self.overstretch[f], self.rules.overstretch),
-                                      self.air_cover(f)) for f in Faction]
+                                      self.air_cover(f)) for f in FACTIONS]
         return pace, self.tether()

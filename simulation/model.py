@@ -17,7 +17,7 @@ from shapely.geometry import LineString
 
 from agents.unit import Unit
 from simulation import records, setup
-from simulation.factions import Faction, Posture
+from simulation.factions import FACTIONS, Faction, Posture
 from simulation.ground_changes import GroundChanges
 from simulation.inspection import RunInspection
 from simulation.mesa_compat import control_layer, make_hex_grid, release_finished_models
@@ -63,12 +63,12 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         line = rules.deconfliction.line
         self.line_side = tmap.bank if line == "euphrates" else tmap.side_of_line(LineString(line))
         self.may_take = operating_areas(tmap, self.line_side, self.deconfliction.in_force)
-        self._faction_specs = {f: scenario.faction(f.key) for f in Faction}
-        self.manpower = {f: self._faction_specs[f].manpower for f in Faction}
-        self.hostility = {f: overstretch.hostility_layer(tmap, f.name, rules.overstretch) for f in Faction}
+        self._faction_specs = {f: scenario.faction(f.key) for f in FACTIONS}
+        self.manpower = {f: self._faction_specs[f].manpower for f in FACTIONS}
+        self.hostility = {f: overstretch.hostility_layer(tmap, f.name, rules.overstretch) for f in FACTIONS}
         self.garrison_need = {f: overstretch.garrison_need(tmap, self.hostility[f], rules.overstretch)
-                              for f in Faction}
-        self._garrison_need = np.stack([self.garrison_need[f] for f in Faction])
+                              for f in FACTIONS}
+        self._garrison_need = np.stack([self.garrison_need[f] for f in FACTIONS])
         self.garrison_total = dict.fromkeys(Faction, 0.0)
         self.manoeuvre = dict.fromkeys(Faction, 0.0)
         self.overstretch = dict.fromkeys(Faction, 0.0)
@@ -84,10 +84,10 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.commanders = setup.make_commanders(self, scenario)
         self.air_wings = setup.make_air_wings(self, scenario)
         # Strikes flown in support of each faction on the last day (first day: full budgets).
-        self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in Faction}
+        self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in FACTIONS}
         # Per faction, the cells linked to its supply sources (traced each day).
-        self.supplied = {f: np.zeros(tmap.n_cells, bool) for f in Faction}
-        self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in Faction}
+        self.supplied = {f: np.zeros(tmap.n_cells, bool) for f in FACTIONS}
+        self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in FACTIONS}
         self._supply_lines: supply.SupplyLines | None = None  # traced day after day (trace_supply)
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
         self._place_holders = self.control[self._place_cells].copy()
@@ -142,7 +142,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         """Each commander sets its units' objectives, postures and routes."""
         self._attacks.clear()
         self._engaged.clear()
-        for faction in Faction:
+        for faction in FACTIONS:
             self.commanders[faction].plan()
 
     def units_move(self) -> None:
@@ -187,14 +187,14 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         """Trace each faction's supply; update units; announce sieges formed and broken."""
         rules, tmap, control = self.rules.supply, self.theatre, self.control
         if self._supply_lines is None:
-            sources = {int(f): self.commanders[f].source_cells for f in Faction}
+            sources = {int(f): self.commanders[f].source_cells for f in FACTIONS}
             self._supply_lines = supply.SupplyLines(tmap, sources, self.terrain_cost, len(Faction))
         # Road distances; each cell linked to its holder's sources; per side, its own such cells (supply_connected).
         distances, linked, by_side = self._supply_lines.today(control)
-        self.supply_km = {f: distances[int(f)] for f in Faction}
+        self.supply_km = {f: distances[int(f)] for f in FACTIONS}
         if announce:
             self._announce_sieges(control, linked)
-        self.supplied = {f: by_side[f] for f in Faction}
+        self.supplied = {f: by_side[f] for f in FACTIONS}
         self._was = control.copy(), linked
         units = self.all_units()
         if units:
@@ -221,7 +221,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         if not ((linked != was_linked) & (control == was_control) & in_theatre).any():
             return
         was_labels, all_labels = (supply.held_components(self.theatre, c) for c in (was_control, control))
-        for faction in Faction:
+        for faction in FACTIONS:
             was_held, held = in_theatre & (was_control == int(faction)), in_theatre & (control == int(faction))
             was_supplied, connected = was_held & was_linked, held & linked
             was_faction_labels, labels = np.where(was_held, was_labels, -1), np.where(held, all_labels, -1)
@@ -247,7 +247,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         cell_need[INSURGENT] = self._garrison_need[INSURGENT]
         held = self.control == np.arange(len(Faction))[:, None]
         needs = overstretch.garrison_totals(cell_need, held, self.presences()).tolist()
-        for faction in Faction:
+        for faction in FACTIONS:
             spec = self._faction_specs[faction]
             if self.steps > 0:
                 self.manpower[faction] += spec.recruits_per_day

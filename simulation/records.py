@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import DataCollector
 
-from simulation.factions import Faction
+from simulation.factions import FACTIONS, Faction
 from simulation.mesa_compat import add_table_rows
 from simulation.roles import INSURGENT
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # (Deir ez-Zor's districts and islands run about 10 km along the Euphrates).
 CITY_RING_KM = 12.0
 
+FACTION_NAMES = tuple(f.name for f in FACTIONS)  # as the tables name them
 DAILY_COLUMNS = ["date", "step", "faction", "area_km2", "cells", "population", "strength",
                  "units", "manoeuvre", "garrison_need", "overstretch", "morale", "supply"]
 GOVERNORATE_COLUMNS = ["date", "step", "faction", "governorate", "area_km2", "cells", "population"]
@@ -83,21 +84,21 @@ def record_day(model) -> None:
     # Compiled: held_tallies_reference, the same sums.
     cells, area, people, g_cells, g_area, g_people = kernels.held_tallies(
         model.control, tmap.in_theatre, tmap.governorate, ng, nf, tmap.cell_area_km2, tmap.population)
-    units = [model.units_of(f) for f in Faction]
+    units = [model.units_of(f) for f in FACTIONS]
     strength = [float(sum(u.strength for u in side)) for side in units]
     add_table_rows(model.datacollector, "daily", {
-        "date": [date] * nf, "step": [steps] * nf, "faction": [f.name for f in Faction],
+        "date": [date] * nf, "step": [steps] * nf, "faction": list(FACTION_NAMES),
         "area_km2": area.tolist(), "cells": cells.tolist(), "population": people.tolist(),
-        "strength": [float(model.manpower[f]) for f in Faction], "units": strength,
-        "manoeuvre": [float(model.manoeuvre[f]) for f in Faction],
-        "garrison_need": [float(model.garrison_total[f]) for f in Faction],
-        "overstretch": [float(model.overstretch[f]) for f in Faction],
+        "strength": [float(model.manpower[f]) for f in FACTIONS], "units": strength,
+        "manoeuvre": [float(model.manoeuvre[f]) for f in FACTIONS],
+        "garrison_need": [float(model.garrison_total[f]) for f in FACTIONS],
+        "overstretch": [float(model.overstretch[f]) for f in FACTIONS],
         "morale": [_strength_weighted(side, "morale") for side in units],
         "supply": [_strength_weighted(side, "supply") for side in units],
     })
     add_table_rows(model.datacollector, "governorate", {
         "date": [date] * (nf * ng), "step": [steps] * (nf * ng),
-        "faction": [f.name for f in Faction for _ in names], "governorate": list(names) * nf,
+        "faction": [name for name in FACTION_NAMES for _ in names], "governorate": list(names) * nf,
         "area_km2": g_area.tolist(), "cells": g_cells.tolist(), "population": g_people.tolist(),
     })
     model.datacollector.collect(model)
@@ -137,7 +138,7 @@ def _strength_weighted(units, attr: str) -> float:
 def besieged_cells(model) -> np.ndarray:
     """The theatre's cells cut off from their holder's supply sources today, as sorted flat indices."""
     supplied = np.zeros(model.theatre.n_cells, dtype=bool)
-    for f in Faction:
+    for f in FACTIONS:
         supplied |= (model.control == int(f)) & model.supplied[f]
     return np.flatnonzero(model.theatre.in_theatre & ~supplied).astype(np.int32)
 
@@ -255,7 +256,7 @@ def write_history(model, path: str | Path) -> None:
     line = model.rules.deconfliction.line
     meta = {"format": HISTORY_FORMAT, "scenario": model.spec.name, "seed": int(model.seed),
             "start": model.spec.start.isoformat(), "cell_km": float(tmap.cell_km),
-            "factions": [f.name for f in Faction],
+            "factions": [f.name for f in FACTIONS],
             "deconfliction_line": line if isinstance(line, str) else [list(map(float, p)) for p in line]}
     np.savez_compressed(
         path, meta=np.array(json.dumps(meta)),
@@ -340,7 +341,7 @@ def read_history(path: str | Path) -> RunHistory:
               "unit_cell": (days, units), "unit_strength": (days, units), "line_in_force": (days,),
               "incidents": (days,)}
     wrong = [name for name, shape in shapes.items() if getattr(history, name).shape != shape]
-    if days == 0 or wrong or meta.get("factions") != [f.name for f in Faction] \
+    if days == 0 or wrong or meta.get("factions") != [f.name for f in FACTIONS] \
             or not ((0 <= history.control) & (history.control < len(Faction))).all():
         raise HistoryError(f"{path.name} is damaged (its arrays do not fit together: "
                            f"{', '.join(wrong) or 'control codes or factions'})")

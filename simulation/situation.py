@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.unit import Unit
-from simulation.factions import AirArm, Faction, Posture
+from simulation.factions import FACTIONS, AirArm, Faction, Posture
 from simulation.roles import INSURGENT
 from simulation.rules import combat, kernels, movement, overstretch, proximity, supply
 
@@ -134,7 +134,7 @@ class Situation:
         loss = self.rules.overstretch.garrison_loss_on_capture
         holders = self.control[cells]
         losers = set(holders.tolist())
-        for loser in Faction:
+        for loser in FACTIONS:
             lost = self.garrison_need[loser][cells[holders == int(loser)]].sum() if int(loser) in losers else 0.0
             self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
         self.control[cells] = faction
@@ -187,7 +187,7 @@ class Situation:
         """The units alive (of one faction, if given), in Mesa's order; rebuilt only when a unit leaves."""
         if getattr(self, "_rosters", None) is None:
             units = tuple(self.agents_by_type.get(Unit, []))
-            self._rosters = {None: units, **{f: tuple(u for u in units if u.faction == f) for f in Faction}}
+            self._rosters = {None: units, **{f: tuple(u for u in units if u.faction == f) for f in FACTIONS}}
         return self._rosters[faction]
 
 

@@ -78,7 +78,7 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
     winner, taken = kernels.zone_claims(neighbours, control, hostile, np.stack([may_take[f] for f in range(len(hostile))]),
                                         guarded, pull, params.zone_of_control_min_neighbours)
     chance = np.zeros(taken.size)
-    for f in range(len(hostile)):
+    for f in sorted(set(winner[taken].tolist())):  # the sides that claim any cell today
         mine = winner[taken] == f
         chance[mine] = pace[f] * tether[f][taken[mine]]
     taken = taken[rng.random(taken.size) < chance]
