@@ -186,11 +186,12 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
     def trace_supply(self, announce: bool = True) -> None:
         """Trace each faction's supply; update units; announce sieges formed and broken."""
         rules, tmap, control = self.rules.supply, self.theatre, self.control
-        if self._supply_lines is None:
-            sources = {int(f): self.commanders[f].source_cells for f in FACTIONS}
-            self._supply_lines = supply.SupplyLines(tmap, sources, self.terrain_cost, len(Faction))
+        sources = {int(f): self.commanders[f].source_cells for f in FACTIONS}
+        lines = self._supply_lines
+        if lines is None or any(lines.sources[f] is not cells for f, cells in sources.items()):  # new sources
+            self._supply_lines = lines = supply.SupplyLines(tmap, sources, self.terrain_cost, len(Faction))
         # Road distances; each cell linked to its holder's sources; per side, its own such cells (supply_connected).
-        distances, linked, by_side = self._supply_lines.today(control)
+        distances, linked, by_side = lines.today(control)
         self.supply_km = {f: distances[int(f)] for f in FACTIONS}
         if announce:
             self._announce_sieges(control, linked)

@@ -67,10 +67,14 @@ def test_the_models_supply_traced_day_after_day_is_a_whole_trace_of_the_days_map
     from simulation import ConflictModel
 
     model = ConflictModel.from_scenario("2017-07-04_raqqa", seed=3, cell_km=20).run(25)
-    model.trace_supply(announce=False)  # today's map, traced from yesterday's trace
-    sources = {int(f): model.commanders[f].source_cells for f in Faction}
-    distances, linked, by_side = supply.supply_network(model.theatre, model.control, sources, model.terrain_cost,
-                                                       len(Faction))
-    for f in Faction:
-        assert np.array_equal(model.supply_km[f], distances[int(f)])
-        assert np.array_equal(model.supplied[f], by_side[int(f)])
+    for moved_sources in (False, True):
+        if moved_sources:  # a side given other sources is traced from them
+            held = np.flatnonzero(model.control == int(Faction.SDF))
+            model.commanders[Faction.SDF].source_cells = held[:: max(1, held.size // 3)]
+        model.trace_supply(announce=False)  # today's map, traced from yesterday's trace
+        sources = {int(f): model.commanders[f].source_cells for f in Faction}
+        distances, linked, by_side = supply.supply_network(model.theatre, model.control, sources,
+                                                           model.terrain_cost, len(Faction))
+        for f in Faction:
+            assert np.array_equal(model.supply_km[f], distances[int(f)])
+            assert np.array_equal(model.supplied[f], by_side[int(f)])
