@@ -45,7 +45,8 @@ class Commander(Agent):
         super().__init__(model)
         self.faction = faction
         self.objectives = objectives
-        self.source_cells = np.asarray(source_cells, dtype=np.int64)
+        self.source_cells = np.array(source_cells, dtype=np.int64)
+        self.source_cells.setflags(write=False)  # replaced, not changed in place: supply is traced from them by identity
         self.route: movement.RoutePlan | None = None
         self._costs: movement.StepCosts | None = None  # its step costs, kept from day to day
         self.operations = model.spec.faction(faction.key).operations  # how many it runs at once (None: any)
