@@ -24,7 +24,8 @@ matrix every call:
   :func:`simulation.rules.supply.held_components_reference`); :func:`supplied_cells`, those
   linked to a source (reference: :func:`simulation.rules.supply.linked_cells_reference`);
 - :func:`supply_dijkstra` and :func:`supply_fronts`: road distance from every held
-  supply source through its holder's own ground, and one step onto the ground next
+  supply source through its holder's own ground (searching only the holders whose
+  ground changed, keeping the others' distances), and one step onto the ground next
   to it (reference: :func:`simulation.rules.supply.supply_distances_reference`);
 - :func:`cell_costs` and :func:`restep_costs`: the step costs of some cells (those
   next to ground that changed hands), the range of those that are finite, and the
