@@ -46,7 +46,7 @@ class Commander(Agent):
         self.faction = faction
         self.objectives = objectives
         self.source_cells = np.array(source_cells, dtype=np.int64)
-        self.source_cells.setflags(write=False)  # replaced, not changed in place: supply is traced from them by identity
+        self.source_cells.setflags(write=False)  # replaced, not changed in place: supply notices them by identity
         self.route: movement.RoutePlan | None = None
         self._costs: movement.StepCosts | None = None  # its step costs, kept from day to day
         self.operations = model.spec.faction(faction.key).operations  # how many it runs at once (None: any)
@@ -116,8 +116,8 @@ class Commander(Agent):
     def _front(self) -> list[Objective]:
         """With no place left to take: enemy cells next to own ground, as mop-up objectives."""
         model, code = self.model, int(self.faction)
-        # Compiled: np.flatnonzero(hostile[control] & may_take & touches(neighbours, own ground)), looking
-        # round only the enemy cells it may take (open_edge, with every cell free).
+        # Compiled: np.flatnonzero(hostile[control] & may_take & ground.touches_reference(neighbours, own
+        # ground)), looking round only the enemy cells it may take (open_edge, with every cell free).
         cells = kernels.open_edge(model.theatre.neighbours, model.control == code, np.ones(model.control.size, bool),
                                   model.control, model.hostile[code], model.may_take[self.faction])
         rules = model.rules.command

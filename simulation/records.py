@@ -256,7 +256,7 @@ def write_history(model, path: str | Path) -> None:
     line = model.rules.deconfliction.line
     meta = {"format": HISTORY_FORMAT, "scenario": model.spec.name, "seed": int(model.seed),
             "start": model.spec.start.isoformat(), "cell_km": float(tmap.cell_km),
-            "factions": [f.name for f in FACTIONS],
+            "factions": list(FACTION_NAMES),
             "deconfliction_line": line if isinstance(line, str) else [list(map(float, p)) for p in line]}
     np.savez_compressed(
         path, meta=np.array(json.dumps(meta)),
@@ -341,7 +341,7 @@ def read_history(path: str | Path) -> RunHistory:
               "unit_cell": (days, units), "unit_strength": (days, units), "line_in_force": (days,),
               "incidents": (days,)}
     wrong = [name for name, shape in shapes.items() if getattr(history, name).shape != shape]
-    if days == 0 or wrong or meta.get("factions") != [f.name for f in FACTIONS] \
+    if days == 0 or wrong or meta.get("factions") != list(FACTION_NAMES) \
             or not ((0 <= history.control) & (history.control < len(Faction))).all():
         raise HistoryError(f"{path.name} is damaged (its arrays do not fit together: "
                            f"{', '.join(wrong) or 'control codes or factions'})")
@@ -370,7 +370,7 @@ def city_rings(tmap) -> CityRings:
     rings = [np.union1d(theatre[row], [centre]) for row, centre in zip(near, centres.tolist())]
     starts = np.cumsum([0] + [ring.size for ring in rings[:-1]], dtype=np.int64)
     cells = np.concatenate(rings) if rings else np.zeros(0, np.int64)
-    return CityRings([p.name for p in cities], cells.astype(np.int64), starts)
+    return CityRings([p.name for p in cities], cells, starts)
 
 
 def note_cities_cleared(model, contested: np.ndarray) -> np.ndarray:

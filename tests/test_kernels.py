@@ -172,13 +172,6 @@ def test_zone_claims_equal_the_reference(tmap):
                 assert np.array_equal(winner[claimed], ref_winner[ref_claimed])
 
 
-def test_touches_equals_the_reference(tmap):
-    rng = np.random.default_rng(9)
-    for share in (0.0, 0.01, 0.3):
-        mask = tmap.in_theatre & (rng.random(tmap.n_cells) < share)
-        assert np.array_equal(kernels.touches(tmap.neighbours, mask), ground.touches_reference(tmap.neighbours, mask))
-
-
 def test_next_slot_steps_where_the_reference_steps(tmap):
     rng = np.random.default_rng(10)
     costs, _ = random_costs(tmap, rng)

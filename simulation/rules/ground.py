@@ -25,8 +25,8 @@ def neighbour_columns(neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def touches_reference(neighbours: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Whether any of each cell's neighbours is in ``mask`` (numpy; the reference of
-    :func:`~simulation.rules.kernels.touches`)."""
+    """Whether any of each cell's neighbours is in ``mask`` (numpy; in the reference of
+    :func:`~simulation.rules.kernels.open_edge`)."""
     columns, valid = neighbour_columns(neighbours)
     return (mask[columns] & valid).any(axis=0)
 
@@ -153,7 +153,7 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     out = []
     for f in rng.permutation(list(attackers)):
         f = int(f)
-        # Compiled: free & touches(supplied[f]) & hostile[f][control] & may_take[f], as cell indices.
+        # Compiled: free & touches_reference(neighbours, supplied[f]) & hostile[f][control] & may_take[f], as cells.
         cells = kernels.open_edge(tmap.neighbours, supplied[f], free, control, hostile[f], may_take[f])
         if not cells.size:
             continue

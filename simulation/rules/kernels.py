@@ -16,10 +16,8 @@ matrix every call:
   :func:`simulation.rules.movement.field_still_exact_reference`);
 - :func:`zone_claims`: which side's zone of control claims each cell (reference:
   :func:`simulation.rules.ground.zone_claims_reference`);
-- :func:`touches`: cells next to a set of cells (reference:
-  :func:`simulation.rules.ground.touches_reference`), and :func:`open_edge`, the
-  cells next to a side's supplied ground that it may take (reference:
-  :func:`simulation.rules.ground.open_edge_reference`);
+- :func:`open_edge`: the cells next to a side's supplied ground that it may take
+  (reference: :func:`simulation.rules.ground.open_edge_reference`);
 - :func:`held_labels`: connected pieces of each holder's ground (reference:
   :func:`simulation.rules.supply.held_components_reference`); :func:`supplied_cells`, those
   linked to a source (reference: :func:`simulation.rules.supply.linked_cells_reference`);
@@ -456,20 +454,6 @@ def zone_claims(neighbours, control, hostile, may_take, guarded, pull, min_neigh
             claimed[count] = k
             count += 1
     return winner, claimed[:count]
-
-
-@compiled
-def touches(neighbours, mask):
-    """Whether any of each cell's neighbours is in ``mask``."""
-    n = neighbours.shape[0]
-    out = np.zeros(n, np.bool_)
-    for k in range(n):
-        for j in range(6):
-            v = neighbours[k, j]
-            if v >= 0 and mask[v]:
-                out[k] = True
-                break
-    return out
 
 
 @compiled
