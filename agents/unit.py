@@ -71,30 +71,38 @@ class Unit(CellAgent):
             return
         plan = model.commanders[self.faction].route
         self.progress_km += model.march_budget_km(self)
-        enemy_of = model.hostile[self.faction].tolist()  # whether ground of each holder is enemy ground
+        enemy_ground = model.hostile[self.faction]  # whether ground of each holder is enemy ground
         k = self.k
         while True:
-            nxt, cost = plan.next_step(self.objective, k)
-            if nxt < 0:
+            # The steps over ground that is not the enemy's, as far as movement lasts.
+            k, self.progress_km, nxt, cost = plan.walk(self.objective, k, self.progress_km, model.control,
+                                                       enemy_ground)
+            if nxt < 0:  # there, or stuck
                 break
-            hostile = enemy_of[model.control[nxt]]
-            if hostile and self.posture == Posture.ATTACK and model.enemy_units_in(nxt, self.faction):
+            if not enemy_ground[model.control[nxt]]:  # movement ran out before the next step
+                self._stand_at(k)
+                return
+            if self.posture == Posture.ATTACK and model.enemy_units_in(nxt, self.faction):
                 # A unit in contact fights every day; movement points buy ground, not fights.
                 model.declare_attack(self, nxt, k)
                 break
-            if hostile:
-                # Clearing enemy ground slows as the column's supply line lengthens.
-                cost = cost / model.logistics_tempo(self.faction, nxt)
+            # Clearing enemy ground slows as the column's supply line lengthens.
+            cost = cost / model.logistics_tempo(self.faction, nxt)
             if self.progress_km < cost:
+                self._stand_at(k)
                 return
-            if hostile:
-                if self.posture != Posture.ATTACK:
-                    break
-                model.take_cells(nxt, self.faction)
+            if self.posture != Posture.ATTACK:
+                break
+            model.take_cells(nxt, self.faction)
             self.progress_km -= cost
-            self.move_to_index(nxt)
             k = nxt
+        self._stand_at(k)
         self.progress_km = 0.0
+
+    def _stand_at(self, k: int) -> None:
+        """End a march on cell k (the cells passed on the way are left as they were)."""
+        if k != self.k:
+            self.move_to_index(k)
 
     def suffer(self, fighters: float, morale_hit: float) -> float:
         """Lose fighters (never below zero) and morale; returns the fighters lost."""

@@ -111,6 +111,35 @@ def test_a_route_plan_walks_the_same_way_as_full_fields(tmap):
             assert plan.next_hop(target, k) == movement.next_hop(tmap, costs, field, k)
 
 
+def test_a_compiled_walk_ends_where_the_step_by_step_walk_ends(tmap):
+    rng = np.random.default_rng(12)
+    cells = np.flatnonzero(tmap.in_theatre)
+    walked_far = stopped_at_enemy = 0
+    for _ in range(4):
+        costs, _ = random_costs(tmap, rng)
+        control = blotchy_control(tmap, rng)
+        enemy_ground = rng.random(4) < 0.5
+        targets = rng.choice(cells, 3, replace=False)
+        watch = np.zeros(tmap.n_cells, bool)
+        watch[rng.choice(cells, 4, replace=False)] = True  # a walk from elsewhere goes beyond the search
+        compiled, reference = (movement.RoutePlan(tmap, costs, targets, watch) for _ in range(2))
+        for k in rng.choice(cells, 40, replace=False):
+            k = int(k)
+            # Toward a target's field, or a neighbouring cell that is no target (a single step).
+            target = int(rng.choice(targets)) if rng.random() < 0.8 else int(tmap.neighbours[k].max())
+            march_km = float(rng.choice([0.0, 5.0, 40.0, 400.0]))
+            got = compiled.walk(target, k, march_km, control, enemy_ground)
+            assert got == reference.walk_reference(target, k, march_km, control, enemy_ground)
+            walked_far += got[0] != k and got[2] >= 0
+            stopped_at_enemy += got[2] >= 0 and bool(enemy_ground[control[got[2]]])
+    assert walked_far and stopped_at_enemy  # the cases that matter were met
+    # A walk that reaches a cell its field is not exact at stops there, for a fuller search.
+    field = movement.distance_fields(tmap, costs, [targets[0]])[0]
+    far = int(np.argmax(np.where(np.isfinite(field), field, -1.0)))
+    stop = kernels.walk_down(tmap.neighbours, costs, field, field[far] / 2, far, 1e9, control, np.zeros(4, bool))
+    assert stop == (far, 1e9, -1, np.inf, False)
+
+
 def test_a_kept_field_is_the_field_of_the_new_costs(tmap):
     rng = np.random.default_rng(5)
     costs, _ = random_costs(tmap, rng)

@@ -11,7 +11,9 @@ matrix every call:
 - :func:`step_costs`: each side's cost of every step (reference:
   :func:`simulation.rules.movement.step_costs_reference`);
 - :func:`next_slot`: a unit's next step down a field (reference:
-  :func:`simulation.rules.movement.next_hop`), and :func:`field_still_exact`, whether
+  :func:`simulation.rules.movement.next_hop`); :func:`walk_down`, its march down a field
+  over ground that is not its enemy's (reference:
+  :meth:`simulation.rules.movement.RoutePlan.walk_reference`); and :func:`field_still_exact`, whether
   yesterday's field holds today (reference:
   :func:`simulation.rules.movement.field_still_exact_reference`);
 - :func:`zone_claims`: which side's zone of control claims each cell (reference:
@@ -487,6 +489,29 @@ def next_slot(neighbours, costs, field, k):
             if via < best_via:
                 best, best_via = j, via
     return best
+
+
+@compiled
+def walk_down(neighbours, costs, field, exact_upto, k, march_km, control, enemy_ground):
+    """A unit's march from cell k down a field over ground that is not its enemy's, while it can pay each
+    step (reference: :meth:`simulation.rules.movement.RoutePlan.walk_reference`, calling
+    :func:`next_slot` step by step).
+
+    Returns:
+        The cell reached, the march left, the next step (its cell, -1 there or stuck; and its cost), and
+        False if the walk stopped at a cell where the field was not exact (``field[k] > exact_upto``).
+    """
+    while True:
+        if not field[k] <= exact_upto:
+            return k, march_km, -1, INF, False
+        slot = next_slot(neighbours, costs, field, k)
+        if slot < 0:
+            return k, march_km, -1, INF, True
+        nxt, cost = neighbours[k, slot], costs[k, slot]
+        if enemy_ground[control[nxt]] or march_km < cost:
+            return k, march_km, nxt, cost, True
+        march_km -= cost
+        k = nxt
 
 
 @compiled

@@ -269,6 +269,43 @@ class RoutePlan:
             row[:] = self._field(int(target), cells)[cells]
         return out
 
+    def walk(self, target: int, k: int, march_km: float, control: np.ndarray,
+             enemy_ground: np.ndarray) -> tuple[int, float, int, float]:
+        """March from cell k toward a target for as long as each step leads onto ground that is not the
+        enemy's and the march left pays for it.
+
+        Compiled (:func:`~simulation.rules.kernels.walk_down`); the same as :meth:`walk_reference`.
+
+        Args:
+            march_km: the movement the unit has, km-equivalents.
+            control: faction code per cell.
+            enemy_ground: bool per faction code, True for the unit's enemies.
+
+        Returns:
+            The cell reached and the march left there; the next step's cell (-1 when there or stuck)
+            and its cost.
+        """
+        target = int(target)
+        if target not in self._targets:  # a neighbouring cell, a step away (next_step)
+            return self.walk_reference(target, k, march_km, control, enemy_ground)
+        while True:
+            field = self._field(target, k)  # exact at k (a whole search if a walk got beyond where it was)
+            k, march_km, nxt, cost, exact = kernels.walk_down(self.tmap.neighbours, self.costs, field,
+                                                              self._fields[target][1], k, march_km, control,
+                                                              enemy_ground)
+            if exact:
+                return k, march_km, nxt, cost
+
+    def walk_reference(self, target: int, k: int, march_km: float, control: np.ndarray,
+                       enemy_ground: np.ndarray) -> tuple[int, float, int, float]:
+        """:meth:`walk`, one :meth:`next_step` at a time (the reference)."""
+        while True:
+            nxt, cost = self.next_step(target, k)
+            if nxt < 0 or enemy_ground[control[nxt]] or march_km < cost:
+                return k, march_km, nxt, cost
+            march_km -= cost
+            k = nxt
+
     def next_hop(self, target: int, k: int) -> int:
         """Next cell from k toward a target (-1 when there or stuck); a neighbour is one step."""
         return self.next_step(target, k)[0]
