@@ -22,8 +22,8 @@ from simulation.ground_changes import GroundChanges
 from simulation.inspection import RunInspection
 from simulation.mesa_compat import control_layer, make_hex_grid, release_finished_models
 from simulation.roles import INSURGENT, LINE_PAIR, hostility_matrix, operating_areas
-from simulation.rules import (collapse, combat, deconfliction, morale, movement, overstretch, reinforcement, supply,
-                              urban)
+from simulation.rules import (collapse, combat, deconfliction, kernels, morale, movement, overstretch, reinforcement,
+                              supply, urban)
 from simulation.scenario import Scenario, load_scenario
 from simulation.situation import Situation
 from simulation.theatre import Terrain, theatre_map
@@ -243,11 +243,11 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
     def count_garrisons(self) -> None:
         """Garrison need, manoeuvre force and overstretch; reinforce or drain units; morale."""
         # Every side's garrison need at once (the insurgent's own ground has no front to guard against
-        # it); each side's units are those before its reinforcements below.
-        cell_need = overstretch.front_need(self._garrison_need, self.near_insurgent(), self.rules.overstretch)
-        cell_need[INSURGENT] = self._garrison_need[INSURGENT]
-        held = self.control == np.arange(len(Faction))[:, None]
-        needs = overstretch.garrison_totals(cell_need, held, self.presences()).tolist()
+        # it); each side's units are those before its reinforcements below. Compiled: garrison_totals of
+        # front_need, the insurgent's row left as it is (overstretch's references; the same bits).
+        needs = kernels.front_garrison_totals(self._garrison_need, self.near_insurgent(),
+                                              self.rules.overstretch.front_garrison_factor, int(INSURGENT),
+                                              self.control, self.presences()).tolist()
         for faction in FACTIONS:
             spec = self._faction_specs[faction]
             if self.steps > 0:

@@ -444,6 +444,30 @@ def test_garrison_totals_equal_garrison_total_row_by_row(tmap):
     assert totals.tolist() == [overstretch.garrison_total(need[f], held[f], presence[f]) for f in range(4)]
 
 
+def test_pairwise_sums_are_numpys_bit_for_bit():
+    rng = np.random.default_rng(20)
+    for n in [*range(300), 1000, 3330, 13298, 100_003]:  # short runs, blocks, and runs split in halves
+        values = rng.random(n) * 10.0 ** rng.integers(-3, 6, n)
+        values[rng.random(n) < 0.5] = 0.0
+        assert kernels._pairwise_sum(values) == values.sum()
+
+
+def test_front_garrison_totals_equal_the_references(tmap):
+    from simulation.rules import overstretch
+    rng = np.random.default_rng(21)
+    params = RULES.overstretch
+    for insurgent in range(4):
+        need = rng.random((4, tmap.n_cells)) * rng.choice([1.0, 37.0, 1000.0])
+        control = blotchy_control(tmap, rng)
+        near = rng.random(tmap.n_cells) < 0.4
+        presence = sparse_values(tmap, rng, 0.05)
+        cell_need = overstretch.front_need(need, near, params)
+        cell_need[insurgent] = need[insurgent]  # the insurgent has no front against itself
+        expected = overstretch.garrison_totals(cell_need, control == np.arange(4)[:, None], presence)
+        got = kernels.front_garrison_totals(need, near, params.front_garrison_factor, insurgent, control, presence)
+        assert np.array_equal(got, expected)
+
+
 def test_within_gives_the_matrix_scipy_builds_from_the_same_pairs(tmap):
     from scipy.sparse import csr_matrix
 

@@ -38,7 +38,11 @@ matrix every call:
   :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
   :func:`recount_reach`, the first kept up to date as the set changes a little a day;
 - :func:`held_tallies`: the cells, area and people each side holds, in all and per
-  governorate (reference: :func:`simulation.records.held_tallies_reference`).
+  governorate (reference: :func:`simulation.records.held_tallies_reference`);
+- :func:`front_garrison_totals`: each side's garrison need beyond its units, the front
+  near the insurgent counted heavier (references: :func:`simulation.rules.overstretch.front_need`
+  and :func:`~simulation.rules.overstretch.garrison_totals`), summed as numpy sums
+  (:func:`_pairwise_sum`).
 
 Each is made with :func:`~simulation.rules.kernel_cache.compiled`: numba's ``njit``,
 cached on disk and loaded without readying numba's compiler. numpy functions that
@@ -634,6 +638,89 @@ def held_tallies(control, in_theatre, group, n_groups, n_factions, cell_area, po
             g_area[i] += cell_area[k]
             g_people[i] += population[k]
     return cells, area, people, g_cells, g_area, g_people
+
+
+@compiled
+def _block_sum(a, start, n):
+    """The sum of a run of at most 128 values as ``numpy.sum`` adds it (eight running sums, then the rest)."""
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += a[i]
+        return total
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    i, whole = start + 8, start + n - n % 8
+    while i < whole:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(whole, start + n):
+        total += a[j]
+    return total
+
+
+@compiled
+def _pairwise_sum(a):
+    """The sum of a contiguous float64 array as ``numpy.sum`` adds it, so the same bits: numpy's pairwise
+    summation, which halves a run of more than 128 values (each first half a multiple of 8 long) and
+    adds the halves' sums. Worked through with a stack (numba's disk cache does not keep recursion)."""
+    if a.size <= 128:
+        return 0.0 + _block_sum(a, 0, a.size)
+    # Runs still to sum (start, length; length -1 marks "add the last two sums"), and sums made.
+    runs = np.empty((128, 2), np.int64)
+    sums = np.empty(64)
+    runs[0, 0], runs[0, 1] = 0, a.size
+    todo, made = 1, 0
+    while todo > 0:
+        todo -= 1
+        start, n = runs[todo, 0], runs[todo, 1]
+        if n < 0:
+            made -= 1
+            sums[made - 1] = sums[made - 1] + sums[made]
+        elif n <= 128:
+            sums[made] = _block_sum(a, start, n)
+            made += 1
+        else:
+            half = n // 2
+            half -= half % 8
+            runs[todo, 0], runs[todo, 1] = 0, -1  # then add the two halves' sums ...
+            runs[todo + 1, 0], runs[todo + 1, 1] = start + half, n - half  # ... of the second half ...
+            runs[todo + 2, 0], runs[todo + 2, 1] = start, half  # ... after the first
+            todo += 3
+    return 0.0 + sums[0]
+
+
+@compiled
+def front_garrison_totals(need, near_insurgent, front_factor, insurgent, control, presence):
+    """Each side's garrison need beyond its units on the ground, with the cells within the insurgent's
+    reach needing ``front_factor`` times more (the insurgent's own ground excepted) (reference:
+    :func:`simulation.rules.overstretch.garrison_totals` of
+    :func:`~simulation.rules.overstretch.front_need`, row by row: the same bits).
+
+    Args:
+        need: (sides, n) garrison need per cell; presence: (sides, n) fighters per cell.
+        near_insurgent: bool per cell; control: faction code per cell.
+    """
+    sides, n = need.shape
+    totals = np.empty(sides)
+    short = np.empty(n)
+    for f in range(sides):
+        for k in range(n):
+            cell_need = 0.0
+            if control[k] == f:
+                cell_need = need[f, k] * (front_factor if near_insurgent[k] and f != insurgent else 1.0)
+            gap = cell_need - presence[f, k]
+            short[k] = gap if gap >= 0.0 else 0.0  # noqa: FURB136 (numpy.maximum(gap, 0.0), whose -0.0 it keeps)
+        totals[f] = _pairwise_sum(short)
+    return totals
 
 
 @compiled

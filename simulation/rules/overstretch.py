@@ -48,7 +48,8 @@ def garrison_total(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> 
 
 def garrison_totals(need: np.ndarray, held: np.ndarray, presence: np.ndarray) -> np.ndarray:
     """:func:`garrison_total` for every side at once: one row per side (need, held and presence
-    shaped (sides, cells)); each the same sum, bit for bit."""
+    shaped (sides, cells)); each the same sum, bit for bit. With :func:`front_need`, the reference of
+    :func:`~simulation.rules.kernels.front_garrison_totals`, which the model uses."""
     return np.maximum(np.where(held, need, 0.0) - presence, 0.0).sum(axis=1)
 
 
