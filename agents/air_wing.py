@@ -61,9 +61,10 @@ class AirWing(Agent):
         strikes = air_support.allocate_strikes(self.strikes_per_day, weights, model.rng)
         urban = tmap.terrain[tk] == int(Terrain.URBAN)
         killed = air_support.fighters_killed(strikes, urban, rules)
-        for unit, n, dead, friend, urban_k in zip(targets, strikes, killed, nearest, urban):
+        shaken = air_support.morale_hit(strikes, urban, rules)
+        for unit, n, dead, hit, friend in zip(targets, strikes.tolist(), killed.tolist(), shaken.tolist(), nearest):
             if n > 0:
-                model.strikes_for[friends[friend].faction] += int(n)
-                unit.suffer(dead, air_support.morale_hit(n, urban_k, rules))
-                model.record_strike(self.arm, unit.k, unit.faction, int(n))
+                model.strikes_for[friends[friend].faction] += n
+                unit.suffer(dead, hit)
+                model.record_strike(self.arm, unit.k, unit.faction, n)
         model.civilian_harm += air_support.civilian_harm(strikes, tmap.population[tk], rules)

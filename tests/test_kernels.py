@@ -468,6 +468,21 @@ def test_front_garrison_totals_equal_the_references(tmap):
         assert np.array_equal(got, expected)
 
 
+def test_insurgent_rising_equals_the_reference(tmap):
+    from simulation.scenario.rule_params import OverstretchRules
+    rng = np.random.default_rng(22)
+    reach = tmap.within(40.0)
+    for seed, ratios in enumerate(([0.5, 2.0, 1.0, 7.0], [3.0, 1.5, np.inf, 1.2], [0.0, 0.0, 0.0, 0.0])):
+        control = blotchy_control(tmap, rng)
+        hostility = {f: rng.random(tmap.n_cells) * 2.0 for f in range(4)}
+        occupied = rng.random(tmap.n_cells) < 0.1
+        params = OverstretchRules(insurgency_rate=float(rng.choice([0.05, 1.0])))
+        args = (control, 0, ratios, hostility, occupied, tmap.in_theatre, reach)
+        got = ground.insurgent_rising(*args, np.random.default_rng(seed), params)
+        assert np.array_equal(got, ground.insurgent_rising_reference(*args, np.random.default_rng(seed), params))
+        assert got.any() == (max(ratios[1:]) > 1.0)
+
+
 def test_within_gives_the_matrix_scipy_builds_from_the_same_pairs(tmap):
     from scipy.sparse import csr_matrix
 

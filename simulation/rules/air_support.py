@@ -35,10 +35,9 @@ def effective_strikes(strikes: np.ndarray, params: AirSupportRules) -> np.ndarra
     return strikes if r >= 1.0 else (1.0 - r**strikes) / (1.0 - r)
 
 
-def morale_hit(strikes, urban, params: AirSupportRules) -> float:
-    """Morale a target loses to a day's strikes: diminishing, and less for fighters dug into a town."""
-    return float(params.morale_per_strike * effective_strikes(strikes, params)
-                 * (params.urban_effect if urban else 1.0))
+def morale_hit(strikes: np.ndarray, urban: np.ndarray, params: AirSupportRules) -> np.ndarray:
+    """Morale each target loses to its day's strikes: diminishing, and less for fighters dug into a town."""
+    return params.morale_per_strike * effective_strikes(strikes, params) * np.where(urban, params.urban_effect, 1.0)
 
 
 def civilian_harm(strikes: np.ndarray, population: np.ndarray, params: AirSupportRules) -> float:

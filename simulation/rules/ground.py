@@ -190,6 +190,11 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
                      near_insurgent: np.ndarray | None = None) -> np.ndarray:
     """Cells of overstretched sides, near the insurgent's ground and with no units, that rise for it today.
 
+    A cell rises with chance ``insurgency_rate`` x its holder's shortfall (1 - 1/overstretch)
+    x its people's hostility to the holder (:func:`~simulation.rules.overstretch.insurgency_flips`).
+    Compiled (:func:`~simulation.rules.kernels.insurgency_rising`); the same cells, from the same
+    draws, as :func:`insurgent_rising_reference`.
+
     Args:
         control: faction code per cell.
         insurgent: the insurgent's faction code.
@@ -204,6 +209,18 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
     Returns:
         Bool per cell: rises for the insurgent.
     """
+    if near_insurgent is None:
+        near_insurgent = reached_from(insurgency_reach, control == insurgent)
+    ratio = np.asarray(overstretch_ratio, dtype=float)
+    draws = rng.random(control.size)  # one a cell, as insurgency_flips draws them
+    return kernels.insurgency_rising(control, int(insurgent), ratio, np.stack([hostility[f] for f in range(ratio.size)]),
+                                     occupied, in_theatre, near_insurgent, params.insurgency_rate, draws)
+
+
+def insurgent_rising_reference(control, insurgent: int, overstretch_ratio, hostility, occupied, in_theatre,
+                               insurgency_reach, rng: np.random.Generator, params: OverstretchRules,
+                               near_insurgent: np.ndarray | None = None) -> np.ndarray:
+    """:func:`insurgent_rising` with numpy (the reference): the same arguments and result."""
     if near_insurgent is None:
         near_insurgent = reached_from(insurgency_reach, control == insurgent)
     shortfall = np.zeros(control.size)

@@ -39,6 +39,8 @@ matrix every call:
   :func:`recount_reach`, the first kept up to date as the set changes a little a day;
 - :func:`held_tallies`: the cells, area and people each side holds, in all and per
   governorate (reference: :func:`simulation.records.held_tallies_reference`);
+- :func:`insurgency_rising`: the cells of overstretched sides that rise for the insurgent
+  (reference: :func:`simulation.rules.ground.insurgent_rising_reference`);
 - :func:`front_garrison_totals`: each side's garrison need beyond its units, the front
   near the insurgent counted heavier (references: :func:`simulation.rules.overstretch.front_need`
   and :func:`~simulation.rules.overstretch.garrison_totals`), summed as numpy sums
@@ -721,6 +723,29 @@ def front_garrison_totals(need, near_insurgent, front_factor, insurgent, control
             short[k] = gap if gap >= 0.0 else 0.0  # noqa: FURB136 (numpy.maximum(gap, 0.0), whose -0.0 it keeps)
         totals[f] = _pairwise_sum(short)
     return totals
+
+
+@compiled
+def insurgency_rising(control, insurgent, overstretch_ratio, hostility, occupied, in_theatre, near_insurgent, rate,
+                      draws):
+    """The cells that rise for the insurgent today, from one uniform draw per cell (reference:
+    :func:`simulation.rules.ground.insurgent_rising_reference`, with
+    :func:`~simulation.rules.overstretch.insurgency_flips`: the same products, so the same cells).
+
+    Args:
+        overstretch_ratio: per faction code; hostility: (factions, n) the people's hostility to each.
+        rate: the insurgency's daily rate; draws: (n,) uniform draws in [0, 1).
+    """
+    n = control.size
+    out = np.zeros(n, np.bool_)
+    for k in range(n):
+        f = control[k]
+        if f == insurgent or f >= overstretch_ratio.size or not overstretch_ratio[f] > 1.0:
+            continue
+        shortfall = 1.0 - 1.0 / overstretch_ratio[f]
+        if shortfall > 0.0 and not occupied[k] and in_theatre[k] and near_insurgent[k]:
+            out[k] = draws[k] < rate * shortfall * hostility[f, k]
+    return out
 
 
 @compiled
