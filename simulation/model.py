@@ -214,15 +214,18 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         """Log the pockets relieved and the pockets cut off since yesterday, faction by faction.
 
         Both need a cell its holder held yesterday too, supplied one day and cut off the
-        other; one look at the whole map finds the days (most) with neither. Only then
-        are the pieces of ground of both days worked out.
+        other; one look at the whole map finds the days (most) with neither, and the
+        factions holding such cells on the others. Only then are the pieces of ground of
+        both days worked out, and only those factions' pockets looked for.
         """
         was_control, was_linked = self._was
         in_theatre = self.theatre.in_theatre
-        if not ((linked != was_linked) & (control == was_control) & in_theatre).any():
+        turned = np.flatnonzero((linked != was_linked) & (control == was_control) & in_theatre)
+        if not turned.size:
             return
+        holders = set(control[turned].tolist())
         was_labels, all_labels = (supply.held_components(self.theatre, c) for c in (was_control, control))
-        for faction in FACTIONS:
+        for faction in (f for f in FACTIONS if int(f) in holders):
             was_held, held = in_theatre & (was_control == int(faction)), in_theatre & (control == int(faction))
             was_supplied, connected = was_held & was_linked, held & linked
             was_faction_labels, labels = np.where(was_held, was_labels, -1), np.where(held, all_labels, -1)

@@ -86,6 +86,7 @@ def record_day(model) -> None:
         model.control, tmap.in_theatre, tmap.governorate, ng, nf, tmap.cell_area_km2, tmap.population)
     units = [model.units_of(f) for f in FACTIONS]
     strength = [float(sum(u.strength for u in side)) for side in units]
+    morale, supply = zip(*(_strength_weighted(side, ("morale", "supply")) for side in units))
     add_table_rows(model.datacollector, "daily", {
         "date": [date] * nf, "step": [steps] * nf, "faction": list(FACTION_NAMES),
         "area_km2": area.tolist(), "cells": cells.tolist(), "population": people.tolist(),
@@ -93,8 +94,7 @@ def record_day(model) -> None:
         "manoeuvre": [float(model.manoeuvre[f]) for f in FACTIONS],
         "garrison_need": [float(model.garrison_total[f]) for f in FACTIONS],
         "overstretch": [float(model.overstretch[f]) for f in FACTIONS],
-        "morale": [_strength_weighted(side, "morale") for side in units],
-        "supply": [_strength_weighted(side, "supply") for side in units],
+        "morale": list(morale), "supply": list(supply),
     })
     add_table_rows(model.datacollector, "governorate", {
         "date": [date] * (nf * ng), "step": [steps] * (nf * ng),
@@ -122,17 +122,19 @@ def held_tallies_reference(control, in_theatre, governorate, n_governorates: int
     return tuple(tallies)
 
 
-def _strength_weighted(units, attr: str) -> float:
-    """Units' mean ``attr`` weighted by their fighters (0 with none), summed as ``numpy.average`` sums.
+def _strength_weighted(units, attrs: Sequence[str]) -> list[float]:
+    """Units' mean of each of ``attrs`` weighted by their fighters (0 with none), summed as ``numpy.average`` sums.
 
     Not :func:`simulation.rules.combat.strength_weighted`, whose plain sum in unit order
     differs in the last bits: the table's figures have always been numpy's.
     """
     if not units:
-        return 0.0
+        return [0.0] * len(attrs)
     weights = np.array([u.strength for u in units])
     total = weights.sum()
-    return float(np.multiply([getattr(u, attr) for u in units], weights).sum() / total) if total > 0 else 0.0
+    if not total > 0:
+        return [0.0] * len(attrs)
+    return [float(np.multiply([getattr(u, attr) for u in units], weights).sum() / total) for attr in attrs]
 
 
 def besieged_cells(model) -> np.ndarray:
