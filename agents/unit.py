@@ -106,9 +106,9 @@ class Unit(CellAgent):
 
     def suffer(self, fighters: float, morale_hit: float) -> float:
         """Lose fighters (never below zero) and morale; returns the fighters lost."""
-        lost = min(self.strength, max(0.0, fighters))
+        lost = min(self.strength, max(0.0, float(fighters)))  # plain floats: numpy's scalars are slow to add
         self.strength -= lost
-        self.morale = max(0.0, self.morale - morale_hit)
+        self.morale = max(0.0, self.morale - float(morale_hit))
         self.model.manpower[self.faction] -= lost
         return lost
 

@@ -135,7 +135,7 @@ class Situation:
         holders = self.control[cells]
         losers = set(holders.tolist())
         for loser in FACTIONS:
-            lost = self.garrison_need[loser][cells[holders == int(loser)]].sum() if int(loser) in losers else 0.0
+            lost = float(self.garrison_need[loser][cells[holders == int(loser)]].sum()) if int(loser) in losers else 0.0
             self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
         self.control[cells] = faction
 

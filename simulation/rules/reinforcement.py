@@ -32,4 +32,4 @@ def reinforcements(strengths, establishments, supplied, manoeuvre: float, params
                       for s, e, ok in zip(strengths, establishments, supplied)])
     if wants.sum() <= 0:
         return [0.0] * len(wants)
-    return list(wants * min(1.0, pool / wants.sum()))
+    return (wants * min(1.0, pool / wants.sum())).tolist()
