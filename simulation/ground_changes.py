@@ -50,7 +50,7 @@ class GroundChanges:
         occupied = np.zeros(self.theatre.n_cells, bool)
         occupied[[u.k for u in self.all_units()]] = True
         rising = ground.insurgent_rising(self.control, INSURGENT, [self.overstretch[f] for f in FACTIONS],
-                                         self.hostility, occupied, self.theatre.in_theatre, self.insurgency_reach,
+                                         self._hostility, occupied, self.theatre.in_theatre, self.insurgency_reach,
                                          self.rng, self.rules.overstretch, near_insurgent=self.near_insurgent())
         self.control[rising] = INSURGENT
 

@@ -69,6 +69,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.garrison_need = {f: overstretch.garrison_need(tmap, self.hostility[f], rules.overstretch)
                               for f in FACTIONS}
         self._garrison_need = np.stack([self.garrison_need[f] for f in FACTIONS])
+        self._hostility = np.stack([self.hostility[f] for f in FACTIONS])  # (factions, cells), as the ground rules read it
         self.garrison_total = dict.fromkeys(Faction, 0.0)
         self.manoeuvre = dict.fromkeys(Faction, 0.0)
         self.overstretch = dict.fromkeys(Faction, 0.0)

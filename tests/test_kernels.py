@@ -474,7 +474,7 @@ def test_insurgent_rising_equals_the_reference(tmap):
     reach = tmap.within(40.0)
     for seed, ratios in enumerate(([0.5, 2.0, 1.0, 7.0], [3.0, 1.5, np.inf, 1.2], [0.0, 0.0, 0.0, 0.0])):
         control = blotchy_control(tmap, rng)
-        hostility = {f: rng.random(tmap.n_cells) * 2.0 for f in range(4)}
+        hostility = rng.random((4, tmap.n_cells)) * 2.0
         occupied = rng.random(tmap.n_cells) < 0.1
         params = OverstretchRules(insurgency_rate=float(rng.choice([0.05, 1.0])))
         args = (control, 0, ratios, hostility, occupied, tmap.in_theatre, reach)

@@ -199,7 +199,8 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
         control: faction code per cell.
         insurgent: the insurgent's faction code.
         overstretch_ratio: per faction, garrison need over the fighters available.
-        hostility: per faction, how hostile each cell's people are to it (1 ordinary).
+        hostility: (factions, cells) how hostile each cell's people are to each faction (1 ordinary); a list
+            of rows will do.
         occupied: bool per cell, a unit of any side stands there.
         insurgency_reach: sparse (n, n) 0/1 in CSR layout and symmetric (as :meth:`TheatreMap.within`), the
             cells within the insurgency's reach.
@@ -213,8 +214,8 @@ def insurgent_rising(control, insurgent: int, overstretch_ratio, hostility, occu
         near_insurgent = reached_from(insurgency_reach, control == insurgent)
     ratio = np.asarray(overstretch_ratio, dtype=float)
     draws = rng.random(control.size)  # one a cell, as insurgency_flips draws them
-    return kernels.insurgency_rising(control, int(insurgent), ratio, np.stack([hostility[f] for f in range(ratio.size)]),
-                                     occupied, in_theatre, near_insurgent, params.insurgency_rate, draws)
+    return kernels.insurgency_rising(control, int(insurgent), ratio, np.asarray(hostility, dtype=float), occupied,
+                                     in_theatre, near_insurgent, params.insurgency_rate, draws)
 
 
 def insurgent_rising_reference(control, insurgent: int, overstretch_ratio, hostility, occupied, in_theatre,
