@@ -25,7 +25,10 @@ class RunInspection:
     @property
     def date(self) -> dt.date:
         """Calendar date of the current step."""
-        return records.day_of(self.spec.start, self.steps)
+        known = getattr(self, "_date_on", None)  # (step, date): every log entry of the day asks for it
+        if known is None or known[0] != self.steps:
+            known = self._date_on = (self.steps, records.day_of(self.spec.start, self.steps))
+        return known[1]
 
     @property
     def daily(self):

@@ -88,16 +88,16 @@ class Situation:
 
     def march_budget_km(self, unit: Unit) -> float:
         """How far a unit may move today, km-equivalents (an attack slowed by its side's overstretch)."""
-        attacking = unit.posture == Posture.ATTACK
-        tempo = overstretch.offensive_tempo(self.overstretch[unit.faction], self.rules.overstretch)
-        return movement.march_budget_km(self.rules.movement, tempo if attacking else 1.0, unit.supply)
+        tempo = (overstretch.offensive_tempo(self.overstretch[unit.faction], self.rules.overstretch)
+                 if unit.posture == Posture.ATTACK else 1.0)
+        return movement.march_budget_km(self.rules.movement, tempo, unit.supply)
 
     def logistics_tempo(self, faction: Faction, k: int) -> float:
         """Share of full speed an advance into cell k keeps, from its distance to supply (one cell of
         :meth:`tether`, read straight from the rule: a march asks it a cell at a time)."""
         rules = self.rules.movement
-        return float(supply.logistics_tempo(self.supply_km[faction][k], rules.logistics_reach_km,
-                                            rules.cut_off_reaches))
+        return supply.logistics_tempo(float(self.supply_km[faction][k]), rules.logistics_reach_km,
+                                      rules.cut_off_reaches)
 
     def tether(self) -> Tether:
         """Per faction and cell, the share of full speed an advance keeps there, from its distance to its
@@ -120,7 +120,7 @@ class Situation:
         if not units:
             return np.zeros((len(Faction), n))
         # Each cell's fighters are added up in the units' order, as one bincount per faction would.
-        return np.bincount([int(u.faction) * n + u.k for u in units], weights=[u.strength for u in units],
+        return np.bincount([u.faction * n + u.k for u in units], weights=[u.strength for u in units],
                            minlength=len(Faction) * n).reshape(len(Faction), n)
 
     # ---- actions -----------------------------------------------------------------------

@@ -113,7 +113,7 @@ class TheatreMap:
 
     def slot(self, k: int, neighbour: int) -> int:
         """Which of cell k's six neighbour slots holds ``neighbour``."""
-        return int(np.flatnonzero(self.neighbours[k] == neighbour)[0])
+        return self.neighbours[k].tolist().index(neighbour)
 
     def nearest_cell(self, lon: float, lat: float, country: Country | None = None) -> int:
         """Flat index of the theatre cell nearest to a point (optionally in one country)."""

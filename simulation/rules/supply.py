@@ -182,7 +182,12 @@ def logistics_tempo(distance_km: np.ndarray, reach_km: float, cut_off_reaches: f
     Half speed at ``reach_km``; ground cut off from every source counts as
     ``cut_off_reaches`` reaches away (three: a quarter speed), so besieged garrisons
     can still sortie.
+
+    ``distance_km`` is an array, or one cell's distance as a float (a march asks a
+    cell at a time), worked out in Python's floats: the same operations, so the same bits.
     """
+    if isinstance(distance_km, float):
+        return 1.0 / (1.0 + min(distance_km, cut_off_reaches * reach_km) / reach_km)
     return 1.0 / (1.0 + np.minimum(distance_km, cut_off_reaches * reach_km) / reach_km)
 
 
