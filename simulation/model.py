@@ -86,8 +86,9 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.air_wings = setup.make_air_wings(self, scenario)
         # Strikes flown in support of each faction on the last day (first day: full budgets).
         self.strikes_for = {f: sum(w.strikes_per_day for w in self.air_wings if f in w.supports) for f in FACTIONS}
-        # Per faction, the cells linked to its supply sources (traced each day).
-        self.supplied = {f: np.zeros(tmap.n_cells, bool) for f in FACTIONS}
+        # Per faction, the cells linked to its supply sources (traced each day): rows of one (factions, cells) table.
+        self.supplied_table = np.zeros((len(Faction), tmap.n_cells), bool)
+        self.supplied = {f: self.supplied_table[f] for f in FACTIONS}
         self.supply_km = {f: np.full(tmap.n_cells, np.inf) for f in FACTIONS}
         self._supply_lines: supply.SupplyLines | None = None  # traced day after day (trace_supply)
         self._place_cells = np.array([tmap.place_cell[p.name] for p in tmap.geography.places])
@@ -196,7 +197,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         self.supply_km = {f: distances[int(f)] for f in FACTIONS}
         if announce:
             self._announce_sieges(control, linked)
-        self.supplied = {f: by_side[f] for f in FACTIONS}
+        self.supplied_table, self.supplied = by_side, {f: by_side[f] for f in FACTIONS}
         self._was = control.copy(), linked
         units = self.all_units()
         if units:
@@ -339,8 +340,9 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         units = self.units_of(faction)
         if not units:
             return
+        supplied = self.supplied[faction]
         gains = reinforcement.reinforcements([u.strength for u in units], [u.establishment for u in units],
-                                             [self.is_supplied(u) for u in units], self.manoeuvre[faction],
+                                             [supplied[u.k] for u in units], self.manoeuvre[faction],
                                              self.rules.reinforcement)
         for u, gain in zip(units, gains):
             u.strength += gain

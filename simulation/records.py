@@ -126,23 +126,47 @@ def _strength_weighted(units, attrs: Sequence[str]) -> list[float]:
     """Units' mean of each of ``attrs`` weighted by their fighters (0 with none), summed as ``numpy.average`` sums.
 
     Not :func:`simulation.rules.combat.strength_weighted`, whose plain sum in unit order
-    differs in the last bits: the table's figures have always been numpy's.
+    differs in the last bits: the table's figures have always been numpy's. Compiled
+    (:func:`~simulation.rules.kernels.weighted_means`); the same bits as :func:`strength_weighted_reference`.
     """
     if not units:
         return [0.0] * len(attrs)
-    weights = np.array([u.strength for u in units])
+    from simulation.rules import kernels
+
+    return kernels.weighted_means(np.array([u.strength for u in units]),
+                                  np.array([[getattr(u, attr) for u in units] for attr in attrs])).tolist()
+
+
+def strength_weighted_reference(strengths, values: Sequence) -> list[float]:
+    """:func:`_strength_weighted` of units with these ``strengths`` and, per attribute, these ``values`` (numpy;
+    the reference)."""
+    weights = np.array(strengths, dtype=float)
     total = weights.sum()
     if not total > 0:
-        return [0.0] * len(attrs)
-    return [float(np.multiply([getattr(u, attr) for u in units], weights).sum() / total) for attr in attrs]
+        return [0.0] * len(values)
+    return [float(np.multiply(row, weights).sum() / total) for row in values]
 
 
 def besieged_cells(model) -> np.ndarray:
-    """The theatre's cells cut off from their holder's supply sources today, as sorted flat indices."""
-    supplied = np.zeros(model.theatre.n_cells, dtype=bool)
+    """The theatre's cells cut off from their holder's supply sources today, as sorted flat indices.
+
+    Compiled (:func:`~simulation.rules.kernels.cut_off_cells`); the same cells as :func:`besieged_cells_reference`.
+    """
+    from simulation.rules import kernels
+
+    return kernels.cut_off_cells(model.control, model.theatre.in_theatre, model.supplied_table)
+
+
+def besieged_cells_reference(control, in_theatre, supplied) -> np.ndarray:
+    """:func:`besieged_cells` of a map (numpy; the reference).
+
+    Args:
+        supplied: per faction, bool per cell linked to its sources (``model.supplied``).
+    """
+    linked = np.zeros(control.size, dtype=bool)
     for f in FACTIONS:
-        supplied |= (model.control == int(f)) & model.supplied[f]
-    return np.flatnonzero(model.theatre.in_theatre & ~supplied).astype(np.int32)
+        linked |= (control == int(f)) & supplied[f]
+    return np.flatnonzero(in_theatre & ~linked).astype(np.int32)
 
 
 class UnitHistory:

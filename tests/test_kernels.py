@@ -532,3 +532,46 @@ def test_the_proximity_questions_answer_as_their_references_bit_for_bit(tmap):
                                     2 * tmap.cell_km, 1.5)
     assert pick.tolist() == [3, -1]
     assert proximity.summed_within(tmap, [k], [near, far, k], [1.0, 2.0, 4.0], 2 * tmap.cell_km).tolist() == [5.0]
+
+
+def test_a_sides_day_of_morale_and_reinforcement_equals_the_references_bit_for_bit():
+    from simulation.rules import morale, reinforcement
+    rng = np.random.default_rng(22)
+    for units in (0, 1, 7, 8, 9, 40, 200):  # numpy sums short runs and blocks of eight differently
+        level = rng.choice([0.0, 0.05, 0.2, 0.5, 0.9, 0.95, 1.0], units)  # ties with the thresholds and bounds
+        supply = rng.choice([0.0, 0.1, 0.3, 0.5, 1.0], units)
+        engaged = rng.random(units) < 0.3
+        for overstretch in (0.5, 1.0, 1.7, 3.0):
+            fast = morale.rally(level.tolist(), supply.tolist(), engaged.tolist(), overstretch, RULES.morale)
+            slow = morale.rally_reference(level.tolist(), supply.tolist(), engaged.tolist(), overstretch, RULES.morale)
+            assert np.array_equal(fast, slow) and np.array_equal(np.signbit(fast), np.signbit(slow))
+        establishment = rng.uniform(100.0, 3000.0, units)
+        strength = establishment * rng.choice([0.2, 0.97, 1.0, 1.2], units)  # short, nearly full, full, over
+        supplied = rng.random(units) < 0.8
+        for pool in (0.0, 10.0, 1e4, 1e7):
+            fast = kernels.top_ups(strength, establishment, supplied, pool, RULES.reinforcement.top_up_per_day)
+            slow = reinforcement.top_ups_reference(strength.tolist(), establishment.tolist(), supplied.tolist(), pool,
+                                                   RULES.reinforcement)
+            assert fast.tolist() == slow
+    # Hand-worked: a unit 100 short of 1,000 may gain 30 a day (3%), another 10 short its 10; a pool of 20
+    # shares 20 of those 40 alike (half each); an unsupplied or full unit gains nothing.
+    gains = reinforcement.reinforcements([900.0, 990.0, 500.0, 1000.0], [1000.0] * 4, [True, True, False, True],
+                                         3410.0, RULES.reinforcement)
+    assert gains == pytest.approx([15.0, 5.0, 0.0, 0.0])
+
+
+def test_the_days_record_of_morale_supply_and_sieges_equals_the_references(tmap):
+    from simulation.records import besieged_cells_reference, strength_weighted_reference
+    rng = np.random.default_rng(23)
+    for units in (1, 7, 8, 9, 40, 200):
+        weights = rng.choice([0.0, 150.0, 1234.5, 3000.0], units)
+        values = rng.random((2, units))
+        fast = kernels.weighted_means(weights, values).tolist()
+        assert fast == strength_weighted_reference(weights.tolist(), values.tolist())
+    assert kernels.weighted_means(np.zeros(3), np.ones((2, 3))).tolist() == [0.0, 0.0]  # no fighters: 0
+    for _ in range(5):
+        control = blotchy_control(tmap, rng)
+        supplied = rng.random((4, tmap.n_cells)) < 0.7
+        got = kernels.cut_off_cells(control, tmap.in_theatre, supplied)
+        want = besieged_cells_reference(control, tmap.in_theatre, supplied)
+        assert got.dtype == want.dtype == np.int32 and np.array_equal(got, want)

@@ -41,6 +41,12 @@ matrix every call:
   governorate (reference: :func:`simulation.records.held_tallies_reference`);
 - :func:`insurgency_rising`: the cells of overstretched sides that rise for the insurgent
   (reference: :func:`simulation.rules.ground.insurgent_rising_reference`);
+- :func:`rally` and :func:`top_ups`: a side's units' morale after the day and their reinforcements
+  (references: :func:`simulation.rules.morale.rally_reference` and
+  :func:`simulation.rules.reinforcement.top_ups_reference`);
+- :func:`weighted_means` and :func:`cut_off_cells`: a side's strength-weighted morale and supply, and
+  the cells cut off from their holder's supply, for the day's record (references:
+  :func:`simulation.records.strength_weighted_reference` and :func:`~simulation.records.besieged_cells_reference`);
 - :func:`front_garrison_totals`: each side's garrison need beyond its units, the front
   near the insurgent counted heavier (references: :func:`simulation.rules.overstretch.front_need`
   and :func:`~simulation.rules.overstretch.garrison_totals`), summed as numpy sums
@@ -698,6 +704,74 @@ def _pairwise_sum(a):
             runs[todo + 2, 0], runs[todo + 2, 1] = start, half  # ... after the first
             todo += 3
     return 0.0 + sums[0]
+
+
+@compiled
+def rally(morale, supply, engaged, stretch_loss, recovery, rest_min_supply, unsupplied_below, unsupplied_loss,
+          ceiling):
+    """Units' morale after a day's drift (reference: :func:`simulation.rules.morale.rally_reference`), clipped as
+    ``numpy.clip`` clips (the larger of the value and the floor, then the smaller of that and the top)."""
+    out = np.empty(morale.size)
+    for i in range(morale.size):
+        change = recovery if supply[i] > rest_min_supply and not engaged[i] else 0.0
+        change = change - (unsupplied_loss if supply[i] < unsupplied_below else 0.0)
+        change = change - stretch_loss
+        value, top = morale[i] + change, ceiling if change > 0 else 1.0
+        value = value if value > 0.0 else 0.0
+        out[i] = value if value < top else top
+    return out
+
+
+@compiled
+def top_ups(strengths, establishments, supplied, pool, top_up_per_day):
+    """Fighters each supplied unit short of its establishment gains from a side's pool (reference:
+    :func:`simulation.rules.reinforcement.top_ups_reference`): what it lacks, at most ``top_up_per_day``
+    of its establishment, all of them scaled down alike when the pool is short (summed as numpy sums)."""
+    n = strengths.size
+    wants = np.zeros(n)
+    for i in range(n):
+        s, e = strengths[i], establishments[i]
+        if supplied[i] and s < e:
+            lack, cap = e - s, top_up_per_day * e
+            wants[i] = cap if cap < lack else lack
+    total = _pairwise_sum(wants)
+    if total <= 0:
+        return np.zeros(n)
+    share = pool / total
+    share = share if share < 1.0 else 1.0
+    for i in range(n):
+        wants[i] = wants[i] * share
+    return wants
+
+
+@compiled
+def weighted_means(weights, values):
+    """Per row of ``values`` (attributes, units): its mean weighted by ``weights``, each sum added as
+    ``numpy.sum`` adds it (:func:`_pairwise_sum`), so the same bits; 0 where the weights sum to nothing
+    (reference: :func:`simulation.records.strength_weighted_reference`)."""
+    total = _pairwise_sum(weights)
+    out = np.zeros(values.shape[0])
+    if not total > 0.0:
+        return out
+    products = np.empty(weights.size)
+    for a in range(values.shape[0]):
+        for i in range(weights.size):
+            products[i] = values[a, i] * weights[i]
+        out[a] = _pairwise_sum(products) / total
+    return out
+
+
+@compiled
+def cut_off_cells(control, in_theatre, supplied):
+    """The theatre cells not linked to their holder's sources (``supplied``: per holder and cell), as
+    sorted int32 indices (reference: :func:`simulation.records.besieged_cells_reference`)."""
+    found = np.empty(control.size, np.int32)
+    count = 0
+    for k in range(control.size):
+        if in_theatre[k] and not supplied[control[k], k]:
+            found[count] = k
+            count += 1
+    return found[:count].copy()
 
 
 @compiled

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.rules import kernels
 from simulation.scenario.rule_params import ReinforcementRules
 
 
@@ -28,6 +29,16 @@ def reinforcements(strengths, establishments, supplied, manoeuvre: float, params
     if pool < 0:
         drain = params.drain_per_day * -pool
         return [-(drain * s / total) for s in strengths]
+    # Compiled: top_ups_reference, the same bits.
+    return kernels.top_ups(np.asarray(strengths, dtype=float), np.asarray(establishments, dtype=float),
+                           np.asarray(supplied, dtype=bool), float(pool), params.top_up_per_day).tolist()
+
+
+def top_ups_reference(strengths, establishments, supplied, pool: float, params: ReinforcementRules) -> list[float]:
+    """The gains of :func:`reinforcements` from a pool of ``pool`` fighters to spare (numpy; the reference of
+    :func:`~simulation.rules.kernels.top_ups`): each supplied unit short of its establishment wants what it
+    lacks, at most ``top_up_per_day`` of its establishment, and all wants are scaled down alike when the pool
+    is short."""
     wants = np.array([min(e - s, params.top_up_per_day * e) if ok and s < e else 0.0
                       for s, e, ok in zip(strengths, establishments, supplied)])
     if wants.sum() <= 0:
