@@ -29,6 +29,7 @@ class AirWing(Agent):
         self.strikes_per_sortie = strikes_per_sortie
         self.supports = supports
         self._permitted_cells: dict[bool, np.ndarray] = {}  # by whether the deconfliction line holds
+        self._enemies_of: tuple[np.ndarray, list[bool]] | None = None  # see _enemies
 
     def _permitted(self, line_in_force: bool) -> np.ndarray:
         """The cells it may strike (:func:`~simulation.roles.air_permitted_cells`), once per state of the line."""
@@ -36,6 +37,12 @@ class AirWing(Agent):
             self._permitted_cells[line_in_force] = air_permitted_cells(self.model.theatre, self.arm,
                                                                        self.model.line_side, line_in_force)
         return self._permitted_cells[line_in_force]
+
+    def _enemies(self, hostile: np.ndarray) -> list[bool]:
+        """Per faction code, whether it is an enemy of any side the wing flies for (kept while ``hostile`` is)."""
+        if self._enemies_of is None or self._enemies_of[0] is not hostile:
+            self._enemies_of = hostile, hostile[[int(f) for f in self.supports]].any(axis=0).tolist()
+        return self._enemies_of[1]
 
     @property
     def strikes_per_day(self) -> int:
@@ -49,7 +56,7 @@ class AirWing(Agent):
         permitted = self._permitted(model.deconfliction.in_force)
         units = model.all_units()
         friends = [u for u in units if u.faction in self.supports]
-        enemy = model.hostile[[int(f) for f in self.supports]].any(axis=0).tolist()  # of any side it flies for
+        enemy = self._enemies(model.hostile)
         targets = [u for u in units if enemy[u.faction] and permitted[u.k]]
         if not friends or not targets or self.strikes_per_day <= 0:
             return

@@ -50,7 +50,7 @@ class Commander(Agent):
         self.route: movement.RoutePlan | None = None
         self._costs: movement.StepCosts | None = None  # its step costs, kept from day to day
         self.operations = model.spec.faction(faction.key).operations  # how many it runs at once (None: any)
-        self._worth: np.ndarray | None = None  # see _defender_worth
+        self._worth: tuple[list[float], list[float]] | None = None  # see _defender_worth
         self._place_cells: np.ndarray | None = None  # each named place's cell (see _enemy_places)
         self._objective_cells = np.array([o.cell for o in objectives], dtype=np.int64)
         self.regrouping = False  # after a gain, until its formations are fit to attack again
@@ -279,23 +279,24 @@ class Commander(Agent):
         enemies = [u for u in model.all_units() if hostile[u.faction] and may_take[u.k]]
         if not enemies:
             return {}
-        ek = np.array([u.k for u in enemies])
         # Count each enemy at what its ground and posture make it worth (a town's garrison is no easy prey).
-        holding = np.array([u.posture == Posture.HOLD for u in enemies], dtype=np.int64)
-        es = np.array([u.strength for u in enemies]) * self._defender_worth()[holding, ek]
+        worth = self._defender_worth()
+        es = [u.strength * worth[u.posture == Posture.HOLD][u.k] for u in enemies]
         # Per striker: the weakest enemy in reach it outnumbers by the ratio (-1: none).
         weakest = proximity.weakest_within(model.theatre, [u.k for u in strikers], [u.strength for u in strikers],
-                                           ek, es, rules.counterattack_reach_km, rules.counterattack_ratio)
+                                           [u.k for u in enemies], es, rules.counterattack_reach_km,
+                                           rules.counterattack_ratio)
         return {unit.unique_id: enemies[i].k for unit, i in zip(strikers, weakest.tolist()) if i >= 0}
 
-    def _defender_worth(self) -> np.ndarray:
-        """(2, cells): how many attackers one defender there is worth (:func:`~simulation.rules.combat.defence_factor`),
-        not holding (row 0) and holding (row 1), with no river between; worked out once."""
+    def _defender_worth(self) -> tuple[list[float], list[float]]:
+        """Per cell, how many attackers one defender there is worth (:func:`~simulation.rules.combat.defence_factor`),
+        not holding (first) and holding (second), with no river between; worked out once, as lists (read a
+        unit at a time)."""
         if self._worth is None:
             tmap, rules = self.model.theatre, self.model.rules.combat
             urban = tmap.terrain == int(Terrain.URBAN)
-            self._worth = np.stack([combat.defence_factor(urban, False, holding, rules, tmap.population)
-                                    for holding in (False, True)])
+            self._worth = tuple(combat.defence_factor(urban, False, holding, rules, tmap.population).tolist()
+                                for holding in (False, True))
         return self._worth
 
     def _plan_defence(self, keep: list[Objective], strikes: dict[int, int]) -> None:

@@ -25,7 +25,7 @@ class GroundChanges:
             pace: today's :meth:`sweep_pace`, if already worked out.
         """
         presence, pressing = self.presences(False), self.presences(True)
-        for f, cells in ground.zones_of_control(self.control, self.theatre.neighbours, self.hostile, self.may_take,
+        for f, cells in ground.zones_of_control(self.control, self.theatre.neighbours, self.hostile, self.may_take_table(),
                                                 presence, pressing, self.contact_reach, self.zone_of_control,
                                                 *(pace or self.sweep_pace()), self.rng, self.rules.movement).items():
             self.take_cells(cells, Faction(f))

@@ -32,6 +32,13 @@ class Situation:
             units = [u for u in units if u.k in cells]
         return units
 
+    def may_take_table(self) -> np.ndarray:
+        """``may_take`` as one (factions, cells) table, stacked once for each set of operating areas."""
+        stacked = getattr(self, "_may_take_stacked", None)
+        if stacked is None or stacked[0] is not self.may_take:
+            stacked = self._may_take_stacked = self.may_take, np.stack([self.may_take[f] for f in FACTIONS])
+        return stacked[1]
+
     def is_hostile(self, faction: Faction, holder) -> bool:
         """Whether ground held by ``holder`` is enemy ground to ``faction``."""
         return bool(self.hostile[faction, int(holder)])
@@ -130,8 +137,15 @@ class Situation:
 
     def take_cells(self, cells, faction: Faction) -> None:
         """A faction takes hostile cells; part of each loser's garrison there is lost."""
-        cells = np.atleast_1d(np.asarray(cells, dtype=np.int64))
         loss = self.rules.overstretch.garrison_loss_on_capture
+        if isinstance(cells, int):  # one cell, as a march takes them: the same sums, without numpy's
+            holder = int(self.control[cells])
+            for loser in FACTIONS:
+                lost = float(self.garrison_need[loser][cells]) if loser == holder else 0.0
+                self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
+            self.control[cells] = faction
+            return
+        cells = np.atleast_1d(np.asarray(cells, dtype=np.int64))
         holders = self.control[cells]
         losers = set(holders.tolist())
         for loser in FACTIONS:

@@ -58,7 +58,7 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
         control: faction code per cell.
         neighbours: (n, 6) neighbour indices, -1 where none.
         hostile: (factions, factions) bool, who treats whom as an enemy.
-        may_take: per faction, bool per cell where it may take enemy ground.
+        may_take: per faction, bool per cell where it may take enemy ground (a (factions, n) table, or rows).
         presence: (factions, n) fighters per cell.
         pressing: (factions, n) fighters per cell pressing forward.
         contact_reach, zone_reach: sparse (n, n) 0/1 matrices in CSR layout (a
@@ -75,7 +75,8 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
     # references are simulation.theatre.reached_from and summed_from, row by row).
     guarded = kernels.linked_any(contact_reach.indptr, contact_reach.indices, np.asarray(presence) > 0)
     pull = kernels.linked_sum(zone_reach.indptr, zone_reach.indices, np.asarray(pressing, dtype=float))
-    winner, taken = kernels.zone_claims(neighbours, control, hostile, np.stack([may_take[f] for f in range(len(hostile))]),
+    may_take = may_take if isinstance(may_take, np.ndarray) else np.stack([may_take[f] for f in range(len(hostile))])
+    winner, taken = kernels.zone_claims(neighbours, control, hostile, may_take,
                                         guarded, pull, params.zone_of_control_min_neighbours)
     chance = np.zeros(taken.size)
     for f in sorted(set(winner[taken].tolist())):  # the sides that claim any cell today
