@@ -195,10 +195,9 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         # Road distances; each cell linked to its holder's sources; per side, its own such cells (supply_connected).
         distances, linked, by_side = lines.today(control)
         self.supply_km = {f: distances[int(f)] for f in FACTIONS}
-        if announce:
-            self._announce_sieges(control, linked)
+        labels = self._announce_sieges(control, linked) if announce else None
         self.supplied_table, self.supplied = by_side, {f: by_side[f] for f in FACTIONS}
-        self._was = control.copy(), linked
+        self._was = control.copy(), linked, labels
         units = self.all_units()
         if units:
             at = [u.k for u in units]
@@ -212,21 +211,27 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
                 if s <= 0.0:
                     u.suffer(lost, 0.0)
 
-    def _announce_sieges(self, control: np.ndarray, linked: np.ndarray) -> None:
+    def _announce_sieges(self, control: np.ndarray, linked: np.ndarray) -> np.ndarray | None:
         """Log the pockets relieved and the pockets cut off since yesterday, faction by faction.
 
         Both need a cell its holder held yesterday too, supplied one day and cut off the
         other; one look at the whole map finds the days (most) with neither, and the
         factions holding such cells on the others. Only then are the pieces of ground of
-        both days worked out, and only those factions' pockets looked for.
+        both days worked out (yesterday's kept from yesterday if it worked them out), and
+        only those factions' pockets looked for.
+
+        Returns:
+            Today's pieces of ground (:func:`~simulation.rules.supply.held_components`), if worked out.
         """
-        was_control, was_linked = self._was
+        was_control, was_linked, was_labels = self._was
         in_theatre = self.theatre.in_theatre
         turned = np.flatnonzero((linked != was_linked) & (control == was_control) & in_theatre)
         if not turned.size:
-            return
+            return None
         holders = set(control[turned].tolist())
-        was_labels, all_labels = (supply.held_components(self.theatre, c) for c in (was_control, control))
+        if was_labels is None:
+            was_labels = supply.held_components(self.theatre, was_control)
+        all_labels = supply.held_components(self.theatre, control)
         for faction in (f for f in FACTIONS if int(f) in holders):
             was_held, held = in_theatre & (was_control == int(faction)), in_theatre & (control == int(faction))
             was_supplied, connected = was_held & was_linked, held & linked
@@ -236,6 +241,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
             for cells in supply.pockets_formed(was_supplied, held & ~connected, labels):
                 if self.units_of(faction, cells) or (self.theatre.place[cells] >= 0).any():
                     self.log_event("siege_formed", cells, faction, "pocket cut off from supply")
+        return all_labels
 
     def control_changes(self) -> None:
         """Zones of control sweep empty hostile ground; unheld ground crumbles; thin garrisons rise; units hold."""
