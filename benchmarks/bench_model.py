@@ -2,10 +2,13 @@
 
 Times the July 2017 scenario over 180 days (seed 1; the model built first, then timed
 while it runs) at 10 and 5 km cells, in this tree and in a scratch git worktree of
-the commit before the speed work (``--baseline``), each in a fresh process, best of
-``--repeats``. Beside them, the yardstick: a bare Mesa model of the same size (a
-58 x 58 ``HexGrid`` with 300 ``CellAgent``s that look at their neighbours, fight, move
-and claim cells) run for 180 steps. Prints seconds per run and the ratios the
+the commit before the speed work (``--baseline``), best of ``--repeats``. Each tree
+runs in its own process, kept for the cell size, and the two take their runs in turn
+(this tree, then the baseline, and again): this machine's speed drifts by a quarter
+from one minute to the next, and runs taken in turn see the same drift. Beside them,
+the yardstick: a bare Mesa model of the same size (a 58 x 58 ``HexGrid`` with 300
+``CellAgent``s that look at their neighbours, fight, move and claim cells) run for 180
+steps. Prints seconds per run and the ratios the
 performance targets are stated in.
 
 Usage: ``python benchmarks/bench_model.py [--repeats 3] [--baseline COMMIT | --baseline DIR | --baseline none]``
@@ -29,29 +32,53 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "d5b1599"
 DAYS = 180
 
-# Run in a fresh interpreter with a tree's packages first on the path.
+# Runs in an interpreter with a tree's packages first on the path: one model per line read.
 TIMER = """
 import json, sys, time
 sys.path.insert(0, {tree!r})
 from simulation import ConflictModel, load_scenario
 scenario = load_scenario({scenario!r})
-ConflictModel(scenario, seed=1, cell_km={cell_km}).run(2)  # warm caches and compiled kernels
-best = float("inf")
-for _ in range({repeats}):
+model = ConflictModel(scenario, seed=1, cell_km={cell_km}).run(2)  # warm caches and compiled kernels
+print(json.dumps({{"cells": int(model.theatre.in_theatre.sum())}}), flush=True)
+for _ in sys.stdin:
     model = ConflictModel(scenario, seed=1, cell_km={cell_km})
     t = time.perf_counter()
     model.run({days})
-    best = min(best, time.perf_counter() - t)
-print(json.dumps({{"seconds": best, "cells": int(model.theatre.in_theatre.sum())}}))
+    print(json.dumps({{"seconds": time.perf_counter() - t}}), flush=True)
 """
 
 
-def time_tree(tree: Path, cell_km: float, repeats: int) -> dict:
-    """Best model time of one tree at one cell size, in a fresh process."""
-    code = TIMER.format(tree=str(tree), scenario=str(tree / "scenarios" / "2017-07-04_raqqa.yaml"),
-                        cell_km=cell_km, repeats=repeats, days=DAYS)
-    out = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+class TreeTimer:
+    """A process that runs one tree's model at one cell size, a run each time it is asked."""
+
+    def __init__(self, tree: Path, cell_km: float):
+        code = TIMER.format(tree=str(tree), scenario=str(tree / "scenarios" / "2017-07-04_raqqa.yaml"),
+                            cell_km=cell_km, days=DAYS)
+        self.process = subprocess.Popen([sys.executable, "-c", code], cwd=tree, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.cells = self._answer()["cells"]
+        self.times: list[float] = []
+
+    def _answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the timing process stopped (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def time_once(self) -> float:
+        """Run the model once more; its seconds."""
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        self.times.append(self._answer()["seconds"])
+        return self.times[-1]
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def yardstick(repeats: int) -> float:
@@ -127,13 +154,20 @@ def main() -> None:
               + (f" {'before_s':>9} {'speed-up':>9}" if old else ""))
         now_by_km = {}
         for cell_km in (10.0, 5.0):
-            now = time_tree(ROOT, cell_km, args.repeats)
-            now_by_km[cell_km] = now["seconds"]
-            line = (f"{cell_km:7.0f} {now['cells']:6d} {now['seconds']:7.3f} {1000 * now['seconds'] / DAYS:7.2f} "
-                    f"{now['seconds'] / bare:7.1f}")
+            timers = [TreeTimer(ROOT, cell_km)] + ([TreeTimer(old, cell_km)] if old else [])
+            try:
+                for repeat in range(args.repeats):  # in turn; the baseline once at 5 km (it takes a quarter-minute)
+                    for timer in timers[:1 if (cell_km < 10 and repeat > 0) else 2]:
+                        timer.time_once()
+            finally:
+                for timer in timers:
+                    timer.close()
+            now = timers[0].best
+            now_by_km[cell_km] = now
+            line = f"{cell_km:7.0f} {timers[0].cells:6d} {now:7.3f} {1000 * now / DAYS:7.2f} {now / bare:7.1f}"
             if old:
-                before = time_tree(old, cell_km, 1 if cell_km < 10 else args.repeats)
-                line += f" {before['seconds']:9.3f} {before['seconds'] / now['seconds']:8.1f}x"
+                before = timers[1].best
+                line += f" {before:9.3f} {before / now:8.1f}x"
             print(line, flush=True)
         print(f"5 km / 10 km: {now_by_km[5.0] / now_by_km[10.0]:.2f}")
 
