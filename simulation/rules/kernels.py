@@ -717,8 +717,8 @@ def rally(morale, supply, engaged, stretch_loss, recovery, rest_min_supply, unsu
         change = change - (unsupplied_loss if supply[i] < unsupplied_below else 0.0)
         change = change - stretch_loss
         value, top = morale[i] + change, ceiling if change > 0 else 1.0
-        value = value if value > 0.0 else 0.0
-        out[i] = value if value < top else top
+        value = value if value > 0.0 else 0.0  # noqa: FURB136 (numpy.clip's order, exactly, signed zeros too)
+        out[i] = value if value < top else top  # noqa: FURB136
     return out
 
 
@@ -733,12 +733,12 @@ def top_ups(strengths, establishments, supplied, pool, top_up_per_day):
         s, e = strengths[i], establishments[i]
         if supplied[i] and s < e:
             lack, cap = e - s, top_up_per_day * e
-            wants[i] = cap if cap < lack else lack
+            wants[i] = cap if cap < lack else lack  # noqa: FURB136 (Python's min(lack, cap), exactly)
     total = _pairwise_sum(wants)
     if total <= 0:
         return np.zeros(n)
     share = pool / total
-    share = share if share < 1.0 else 1.0
+    share = share if share < 1.0 else 1.0  # noqa: FURB136 (Python's min(1.0, share), exactly)
     for i in range(n):
         wants[i] = wants[i] * share
     return wants
