@@ -206,7 +206,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
                 np.array([u.supply for u in units]), connected, np.array([u.air_supplied for u in units]),
                 rules.decay_per_day, rules.air_supplied_decay_per_day, rules.recovery_per_day)
             starving = supply.starvation_losses([u.strength for u in units], level, rules.unsupplied_attrition_per_day)
-            for u, s, lost in zip(units, level, starving):
+            for u, s, lost in zip(units, level.tolist(), starving.tolist()):
                 u.supply = float(s)
                 if s <= 0.0:
                     u.suffer(lost, 0.0)
@@ -354,7 +354,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
             u.strength += gain
         drift = morale.rally([u.morale for u in units], [u.supply for u in units],
                              [self.engaged_today(u) for u in units], self.overstretch[faction], self.rules.morale)
-        for u, m in zip(units, drift):
+        for u, m in zip(units, drift.tolist()):
             u.morale = float(m)
         if faction == INSURGENT:
             self._desert(units)
@@ -367,7 +367,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
             return
         gone = collapse.desertions([u.strength for u in units], [not self.is_supplied(u) for u in units], lost,
                                    self.rules.collapse)
-        for u, n in zip(units, gone):
+        for u, n in zip(units, gone.tolist()):
             u.strength -= float(n)
         self.manpower[INSURGENT] = max(0.0, self.manpower[INSURGENT] - float(gone.sum()))
 

@@ -158,12 +158,11 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
         cells = kernels.open_edge(tmap.neighbours, supplied[f], free, control, hostile[f], may_take[f])
         if not cells.size:
             continue
-        share = np.where(any_supplied[cells], 0.0, 1.0)
         if near_units is None:
             unheld = far_from_holders(tmap, control, cells, unit_cells, params.hold_reach_km)
-        else:  # the same as far_from_holders
-            unheld = ~near_units[control[cells], cells]
-        share = np.maximum(share, np.where(unheld, params.unheld_sweep_share, 0.0))
+            share = np.maximum(np.where(any_supplied[cells], 0.0, 1.0), np.where(unheld, params.unheld_sweep_share, 0.0))
+        else:  # the same shares, the holders' units read from near_units (compiled)
+            share = kernels.collapse_shares(cells, any_supplied, near_units, control, params.unheld_sweep_share)
         taken = cells[rng.random(cells.size) < pace[f] * share * tether[f][cells]]
         control[taken] = f
         free[taken] = False

@@ -19,7 +19,8 @@ matrix every call:
 - :func:`zone_claims`: which side's zone of control claims each cell (reference:
   :func:`simulation.rules.ground.zone_claims_reference`);
 - :func:`open_edge`: the cells next to a side's supplied ground that it may take
-  (reference: :func:`simulation.rules.ground.open_edge_reference`);
+  (reference: :func:`simulation.rules.ground.open_edge_reference`), and :func:`collapse_shares`,
+  the pace at which each of them crumbles when no one holds it;
 - :func:`held_labels`: connected pieces of each holder's ground (reference:
   :func:`simulation.rules.supply.held_components_reference`); :func:`supplied_cells`, those
   linked to a source (reference: :func:`simulation.rules.supply.linked_cells_reference`);
@@ -486,6 +487,21 @@ def open_edge(neighbours, supplied, free, control, hostile, may_take):
                     count += 1
                     break
     return out[:count]
+
+
+@compiled
+def collapse_shares(cells, any_supplied, near_units, control, unheld_share):
+    """Per cell of ``cells``, the share of a sweep's pace at which it crumbles: all of it where no side's
+    supply reaches, ``unheld_share`` where none of its holder's units is near (``near_units``: per holder
+    and cell), the larger of the two; else none (reference: the numpy lines beside it in
+    :func:`simulation.rules.ground.unheld_ground_collapse`, with :func:`~simulation.rules.ground.far_from_holders`)."""
+    out = np.empty(cells.size)
+    for i in range(cells.size):
+        k = cells[i]
+        cut_off = 0.0 if any_supplied[k] else 1.0
+        unheld = 0.0 if near_units[control[k], k] else unheld_share
+        out[i] = cut_off if cut_off >= unheld else unheld
+    return out
 
 
 @compiled
