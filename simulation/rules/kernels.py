@@ -500,7 +500,7 @@ def collapse_shares(cells, any_supplied, near_units, control, unheld_share):
         k = cells[i]
         cut_off = 0.0 if any_supplied[k] else 1.0
         unheld = 0.0 if near_units[control[k], k] else unheld_share
-        out[i] = cut_off if cut_off >= unheld else unheld
+        out[i] = max(cut_off, unheld)  # numpy.maximum of the two (no NaN, no -0.0 among them)
     return out
 
 
