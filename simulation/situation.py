@@ -137,20 +137,16 @@ class Situation:
 
     def take_cells(self, cells, faction: Faction) -> None:
         """A faction takes hostile cells; part of each loser's garrison there is lost."""
-        loss = self.rules.overstretch.garrison_loss_on_capture
-        if isinstance(cells, int):  # one cell, as a march takes them: the same sums, without numpy's
+        if isinstance(cells, int):  # one cell, as a march takes them: its garrison, without numpy's sums
             holder = int(self.control[cells])
-            for loser in FACTIONS:
-                lost = float(self.garrison_need[loser][cells]) if loser == holder else 0.0
-                self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
-            self.control[cells] = faction
-            return
-        cells = np.atleast_1d(np.asarray(cells, dtype=np.int64))
-        holders = self.control[cells]
-        losers = set(holders.tolist())
+            lost_by = {holder: float(self.garrison_need[holder][cells])}
+        else:
+            cells = np.atleast_1d(np.asarray(cells, dtype=np.int64))
+            holders = self.control[cells]
+            lost_by = {h: float(self.garrison_need[h][cells[holders == h]].sum()) for h in set(holders.tolist())}
+        loss = self.rules.overstretch.garrison_loss_on_capture
         for loser in FACTIONS:
-            lost = float(self.garrison_need[loser][cells[holders == int(loser)]].sum()) if int(loser) in losers else 0.0
-            self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost)
+            self.manpower[loser] = max(0.0, self.manpower[loser] - loss * lost_by.get(int(loser), 0.0))
         self.control[cells] = faction
 
     def record_strike(self, arm: AirArm, k: int, target: Faction, strikes: int) -> None:
