@@ -258,7 +258,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         # front_need, the insurgent's row left as it is (overstretch's references; the same bits).
         needs = kernels.front_garrison_totals(self._garrison_need, self.near_insurgent(),
                                               self.rules.overstretch.front_garrison_factor, int(INSURGENT),
-                                              self.control, self.presences()).tolist()
+                                              self.control, self.presences().table()).tolist()
         for faction in FACTIONS:
             spec = self._faction_specs[faction]
             if self.steps > 0:
@@ -277,7 +277,7 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         if not self.deconfliction.in_force:
             return
         rules, (west, east) = self.rules.deconfliction, LINE_PAIR
-        presence = self.presences()
+        presence = self.presences().table()
         front = np.flatnonzero(deconfliction.active_front(self.control, int(west), int(east), self.contact_reach,
                                                           self.line_contact_reach, presence[west], presence[east]))
         # One front cell is about a cell's width of front: the rate is per km, so per cell it scales with the cell.

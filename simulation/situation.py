@@ -14,6 +14,7 @@ from agents.unit import Unit
 from simulation.factions import FACTIONS, AirArm, Faction, Posture
 from simulation.roles import INSURGENT
 from simulation.rules import combat, kernels, movement, overstretch, proximity, supply
+from simulation.rules.presence import Presence
 
 
 class Situation:
@@ -117,18 +118,14 @@ class Situation:
 
         Pressing forward: attacking, or a supplied garrison at home (it patrols round its town).
         """
-        return self.presences(attacking_only)[faction]
+        return self.presences(attacking_only).table()[faction]
 
-    def presences(self, attacking_only: bool = False) -> np.ndarray:
-        """(factions, cells): each faction's :meth:`presence`, counted in one pass over the units."""
-        n = self.theatre.n_cells
+    def presences(self, attacking_only: bool = False) -> Presence:
+        """Each faction's :meth:`presence`, as the cells where its units stand, counted in one pass over the units."""
         units = [u for u in self._roster() if not attacking_only or u.posture == Posture.ATTACK
                  or (u.tied and u.k == u.home and self.is_supplied(u))]
-        if not units:
-            return np.zeros((len(Faction), n))
-        # Each cell's fighters are added up in the units' order, as one bincount per faction would.
-        return np.bincount([u.faction * n + u.k for u in units], weights=[u.strength for u in units],
-                           minlength=len(Faction) * n).reshape(len(Faction), n)
+        return Presence.of_units([u.faction for u in units], [u.k for u in units], [u.strength for u in units],
+                                 (len(Faction), self.theatre.n_cells))
 
     # ---- actions -----------------------------------------------------------------------
     def declare_attack(self, unit: Unit, target: int, source: int) -> None:

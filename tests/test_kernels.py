@@ -254,6 +254,27 @@ def test_linked_any_and_linked_sum_equal_the_sparse_products_bit_for_bit(tmap):
                 assert np.array_equal(reached_from(reach, values[f] > 0), product > 0)
 
 
+def test_reaching_out_from_where_units_stand_equals_the_whole_tables_bit_for_bit(tmap):
+    from simulation.rules.presence import Presence
+    rng = np.random.default_rng(21)
+    cells = np.flatnonzero(tmap.in_theatre)
+    for units in (0, 1, 12, 40, 200):  # several units to a cell among the many
+        factions = rng.integers(0, 4, units)
+        at = rng.choice(cells[:60], units) if units > 12 else rng.choice(cells, units)
+        strengths = rng.integers(0, 3, units) * rng.random(units) * 931.7  # some units spent (0 fighters)
+        presence = Presence.of_units(factions.tolist(), at.tolist(), strengths.tolist(), (4, tmap.n_cells))
+        table = np.bincount(factions * tmap.n_cells + at, weights=strengths,
+                            minlength=4 * tmap.n_cells).reshape(4, tmap.n_cells)
+        assert np.array_equal(presence.table(), table)
+        assert np.array_equal(Presence.of_table(table).table(), table)
+        for radius in (tmap.cell_km * 1.01, 30.0):
+            reach = tmap.within(radius)
+            args = (reach.indptr, reach.indices, *presence.shape, presence.sides, presence.cells, presence.fighters)
+            assert np.array_equal(kernels.linked_any_of(*args), kernels.linked_any(reach.indptr, reach.indices,
+                                                                                   table > 0))
+            assert np.array_equal(kernels.linked_sum_of(*args), kernels.linked_sum(reach.indptr, reach.indices, table))
+
+
 def test_recount_reach_follows_a_changing_set(tmap):
     from simulation.theatre import reached_from
     rng = np.random.default_rng(13)

@@ -14,6 +14,7 @@ from scipy.sparse import csr_matrix
 from simulation.factions import Faction
 from simulation.roles import hostility_matrix, operating_areas
 from simulation.rules import ground
+from simulation.rules.presence import Presence
 from simulation.scenario import MovementRules, OverstretchRules
 from simulation.theatre import Country, theatre_map
 
@@ -43,12 +44,9 @@ def one_ring(neighbours) -> csr_matrix:
 RING = one_ring(FLOWER)
 
 
-def fighters(*placed) -> np.ndarray:
-    """(factions, cells) fighters from (faction, cell, strength) triples."""
-    out = np.zeros((NF, N))
-    for f, k, s in placed:
-        out[f, k] += s
-    return out
+def fighters(*placed) -> Presence:
+    """Fighters per faction and cell from units' (faction, cell, strength) triples."""
+    return Presence.of_units([f for f, _, _ in placed], [k for _, k, _ in placed], [s for _, _, s in placed], (NF, N))
 
 
 def zoc(control, presence, pressing=None, may_take=None, pace=1.0, tether=1.0, line_in_force=True, seed=0,

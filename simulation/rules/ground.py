@@ -59,8 +59,8 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
         neighbours: (n, 6) neighbour indices, -1 where none.
         hostile: (factions, factions) bool, who treats whom as an enemy.
         may_take: per faction, bool per cell where it may take enemy ground (a (factions, n) table, or rows).
-        presence: (factions, n) fighters per cell.
-        pressing: (factions, n) fighters per cell pressing forward.
+        presence: fighters per faction and cell (a :class:`~simulation.rules.presence.Presence`).
+        pressing: the same, of the fighters pressing forward.
         contact_reach, zone_reach: sparse (n, n) 0/1 matrices in CSR layout (a
             :class:`~simulation.theatre.Reach`, or scipy's) of the cells within one ring,
             and within the zone-of-control reach.
@@ -71,10 +71,13 @@ def zones_of_control(control, neighbours, hostile, may_take, presence, pressing,
     Returns:
         For each faction that takes ground today, the cells it takes (faction order).
     """
-    # Compiled: (contact_reach @ presence.T).T > 0 and (zone_reach @ pressing.T).T, bit for bit (the
-    # references are simulation.theatre.reached_from and summed_from, row by row).
-    guarded = kernels.linked_any(contact_reach.indptr, contact_reach.indices, np.asarray(presence) > 0)
-    pull = kernels.linked_sum(zone_reach.indptr, zone_reach.indices, np.asarray(pressing, dtype=float))
+    # Compiled: (contact_reach @ presence.table().T).T > 0 and (zone_reach @ pressing.table().T).T, bit for
+    # bit (the references are simulation.theatre.reached_from and summed_from, row by row), reaching out
+    # from the cells where units stand.
+    guarded = kernels.linked_any_of(contact_reach.indptr, contact_reach.indices, *presence.shape, presence.sides,
+                                    presence.cells, presence.fighters)
+    pull = kernels.linked_sum_of(zone_reach.indptr, zone_reach.indices, *pressing.shape, pressing.sides,
+                                 pressing.cells, pressing.fighters)
     may_take = may_take if isinstance(may_take, np.ndarray) else np.stack([may_take[f] for f in range(len(hostile))])
     winner, taken = kernels.zone_claims(neighbours, control, hostile, may_take,
                                         guarded, pull, params.zone_of_control_min_neighbours)
@@ -147,10 +150,10 @@ def unheld_ground_collapse(tmap: TheatreMap, control, occupied, supplied, hostil
     free = tmap.in_theatre & ~occupied
     near_units = None
     if hold_reach is not None:  # per side, the cells within reach of its units (they do not move here)
-        stand = np.zeros((len(unit_cells), tmap.n_cells), bool)
-        for f, at in enumerate(unit_cells):
-            stand[f, np.asarray(at, dtype=np.int64)] = True
-        near_units = kernels.linked_any(hold_reach.indptr, hold_reach.indices, stand)
+        sides = np.repeat(np.arange(len(unit_cells)), [len(at) for at in unit_cells])
+        cells = np.concatenate([np.asarray(at, dtype=np.int64) for at in unit_cells])
+        near_units = kernels.linked_any_of(hold_reach.indptr, hold_reach.indices, len(unit_cells), tmap.n_cells,
+                                           sides, cells, np.ones(cells.size))
     out = []
     for f in rng.permutation(list(attackers)):
         f = int(f)

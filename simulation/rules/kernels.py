@@ -37,6 +37,7 @@ matrix every call:
 - :func:`linked_any` and :func:`linked_sum`: which cells a reach matrix links to a set
   of cells, and the sum of values over the cells linked (references:
   :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
+  :func:`linked_any_of` and :func:`linked_sum_of`, the same from the few cells where units stand;
   :func:`recount_reach`, the first kept up to date as the set changes a little a day;
 - :func:`held_tallies`: the cells, area and people each side holds, in all and per
   governorate (reference: :func:`simulation.records.held_tallies_reference`);
@@ -613,6 +614,35 @@ def linked_sum(indptr, indices, values):
             if v != 0.0:
                 for p in range(indptr[k], indptr[k + 1]):
                     out[f, indices[p]] += v
+    return out
+
+
+@compiled
+def linked_any_of(indptr, indices, n_sides, n, sides, cells, values):
+    """:func:`linked_any` of the (``n_sides``, ``n``) table that is True where an entry (``sides``,
+    ``cells``) holds a value above zero, from those entries alone (a few dozen units, not every cell)."""
+    out = np.zeros((n_sides, n), np.bool_)
+    for i in range(sides.size):
+        if values[i] > 0.0:
+            f, k = sides[i], cells[i]
+            for p in range(indptr[k], indptr[k + 1]):
+                out[f, indices[p]] = True
+    return out
+
+
+@compiled
+def linked_sum_of(indptr, indices, n_sides, n, sides, cells, values):
+    """:func:`linked_sum` of the (``n_sides``, ``n``) table holding ``values`` at (``sides``, ``cells``) and
+    zero elsewhere, from those entries alone. The entries are sorted by side, then cell, each once (a
+    :class:`~simulation.rules.presence.Presence`), so each cell adds its linked cells' values in
+    ascending order of those cells, as :func:`linked_sum` does: the same bits."""
+    out = np.zeros((n_sides, n))
+    for i in range(sides.size):
+        v = values[i]
+        if v != 0.0:
+            f, k = sides[i], cells[i]
+            for p in range(indptr[k], indptr[k + 1]):
+                out[f, indices[p]] += v
     return out
 
 
