@@ -237,7 +237,8 @@ def sparse_values(tmap, rng, share=0.02, sides=4):
     return values
 
 
-def test_linked_any_and_linked_sum_equal_the_sparse_products_bit_for_bit(tmap):
+def test_linked_any_and_linked_sum_of_equal_the_sparse_products_bit_for_bit(tmap):
+    from simulation.rules.presence import Presence
     from simulation.theatre import reached_from, summed_from
     rng = np.random.default_rng(12)
     for radius in (tmap.cell_km * 1.01, 15.0, 30.0, 60.0):
@@ -245,7 +246,9 @@ def test_linked_any_and_linked_sum_equal_the_sparse_products_bit_for_bit(tmap):
         for share in (0.0, 0.02, 0.5):
             values = sparse_values(tmap, rng, share) if share else np.zeros((4, tmap.n_cells))
             fast_any = kernels.linked_any(reach.indptr, reach.indices, values > 0)
-            fast_sum = kernels.linked_sum(reach.indptr, reach.indices, values)
+            entries = Presence.of_table(values)
+            fast_sum = kernels.linked_sum_of(reach.indptr, reach.indices, *entries.shape, entries.sides,
+                                             entries.cells, entries.fighters)
             for f in range(4):
                 product = reach.matrix() @ values[f]
                 assert np.array_equal(fast_sum[f], product)
@@ -272,7 +275,7 @@ def test_reaching_out_from_where_units_stand_equals_the_whole_tables_bit_for_bit
             args = (reach.indptr, reach.indices, *presence.shape, presence.sides, presence.cells, presence.fighters)
             assert np.array_equal(kernels.linked_any_of(*args), kernels.linked_any(reach.indptr, reach.indices,
                                                                                    table > 0))
-            assert np.array_equal(kernels.linked_sum_of(*args), kernels.linked_sum(reach.indptr, reach.indices, table))
+            assert np.array_equal(kernels.linked_sum_of(*args), (reach.matrix() @ table.T).T)
 
 
 def test_recount_reach_follows_a_changing_set(tmap):

@@ -34,10 +34,10 @@ matrix every call:
   :func:`simulation.rules.movement.step_costs_reference`, :func:`finite_range` and
   :func:`rows_changed`), and :func:`step_costs_today`, the three of them and the range of every
   row's costs in one call;
-- :func:`linked_any` and :func:`linked_sum`: which cells a reach matrix links to a set
-  of cells, and the sum of values over the cells linked (references:
-  :func:`simulation.theatre.reached_from` and :func:`simulation.theatre.summed_from`);
-  :func:`linked_any_of` and :func:`linked_sum_of`, the same from the few cells where units stand;
+- :func:`linked_any`: which cells a reach matrix links to a set of cells (reference:
+  :func:`simulation.theatre.reached_from`); :func:`linked_any_of` and :func:`linked_sum_of`,
+  the same and the sum of values over the cells linked, from the few cells where units stand
+  (references: ``reached_from`` and :func:`simulation.theatre.summed_from`);
   :func:`recount_reach`, the first kept up to date as the set changes a little a day;
 - :func:`held_tallies`: the cells, area and people each side holds, in all and per
   governorate (reference: :func:`simulation.records.held_tallies_reference`);
@@ -599,25 +599,6 @@ def linked_any(indptr, indices, mask):
 
 
 @compiled
-def linked_sum(indptr, indices, values):
-    """Per row of ``values`` (sides, cells): each cell's sum of the values of the cells a sparse 0/1
-    matrix (CSR ``indptr``, ``indices``; symmetric, columns ascending in each row) links to it.
-
-    Each cell adds its linked cells' values in ascending order of those cells, as
-    ``matrix @ values[f]`` does (a zero adds nothing), so the sums are the same bit for bit.
-    """
-    sides, n = values.shape
-    out = np.zeros((sides, n))
-    for f in range(sides):
-        for k in range(n):
-            v = values[f, k]
-            if v != 0.0:
-                for p in range(indptr[k], indptr[k + 1]):
-                    out[f, indices[p]] += v
-    return out
-
-
-@compiled
 def linked_any_of(indptr, indices, n_sides, n, sides, cells, values):
     """:func:`linked_any` of the (``n_sides``, ``n``) table that is True where an entry (``sides``,
     ``cells``) holds a value above zero, from those entries alone (a few dozen units, not every cell)."""
@@ -632,10 +613,14 @@ def linked_any_of(indptr, indices, n_sides, n, sides, cells, values):
 
 @compiled
 def linked_sum_of(indptr, indices, n_sides, n, sides, cells, values):
-    """:func:`linked_sum` of the (``n_sides``, ``n``) table holding ``values`` at (``sides``, ``cells``) and
-    zero elsewhere, from those entries alone. The entries are sorted by side, then cell, each once (a
-    :class:`~simulation.rules.presence.Presence`), so each cell adds its linked cells' values in
-    ascending order of those cells, as :func:`linked_sum` does: the same bits."""
+    """Per side, each cell's sum of the values of the cells a sparse 0/1 matrix (CSR ``indptr``,
+    ``indices``; symmetric, columns ascending in each row) links to it, for the (``n_sides``, ``n``) table
+    holding ``values`` at (``sides``, ``cells``) and zero elsewhere, from those entries alone.
+
+    The entries are sorted by side, then cell, each once (a :class:`~simulation.rules.presence.Presence`),
+    so each cell adds its linked cells' values in ascending order of those cells, as ``matrix @ table[f]``
+    does (a zero adds nothing): the same sums bit for bit.
+    """
     out = np.zeros((n_sides, n))
     for i in range(sides.size):
         v = values[i]
