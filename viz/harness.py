@@ -81,6 +81,27 @@ def wait_for_map(page, day: int, timeout_ms: float = 60_000) -> None:
     page.wait_for_selector(f".e17-map[data-drawn-day='{day}']", timeout=timeout_ms)
 
 
+def wait_until_still(page, still_ms: float = 2_000, timeout_ms: float = 15_000) -> int:
+    """Wait until the map stops moving on; return the day it rests on.
+
+    The map rests when the day drawn is the day the page last received and neither
+    changes for ``still_ms``. On a loaded machine the browser can draw several days
+    behind the model, so a paused run's last days may still arrive after the pause.
+    Raises TimeoutError if the map is still moving after ``timeout_ms``.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    seen, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        shown = page.locator(".e17-map")
+        now = (shown.get_attribute("data-day"), shown.get_attribute("data-drawn-day"))
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif now[0] == now[1] and time.monotonic() - since >= still_ms / 1000:
+            return int(now[1])
+        page.wait_for_timeout(200)
+    raise TimeoutError(f"the map still moving after {timeout_ms / 1000:g} s (day received, drawn: {seen})")
+
+
 def wait_for_page(page, day: int, timeout_ms: float = 60_000) -> None:
     """Wait until the map is drawn for ``day`` and the three charts exist.
 
