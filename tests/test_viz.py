@@ -149,6 +149,43 @@ def test_panels_series_and_event_feed(stepped):
                                             "detail": "", "date": "2017-08-01"}])
 
 
+def _values(v) -> int:
+    """How many values reacton walks in a component's arguments: every list, tuple and dict, all the way down."""
+    if isinstance(v, dict):
+        return 1 + sum(_values(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return 1 + sum(_values(x) for x in v)
+    return 1
+
+
+def test_no_component_is_handed_a_whole_run_to_walk_at_each_render():
+    # Reacton walks and copies every list and dict in every component's arguments at each
+    # render. Handed the map's fixed layers and the run's tables, the page spent a few hundred
+    # milliseconds a day of Play doing so; on a loaded machine a render then outlasted Play's
+    # interval, and pausing could lock the page in renders until Solara gave up with an error.
+    # After 180 days, each component's arguments stay a few charts' worth of values.
+    import solara
+
+    from viz.page import CampaignView
+
+    model = CampaignModel()
+    for _ in range(180):
+        model.step()
+    _, rendered = solara.render(CampaignView(model), handle_error=False)
+    try:
+        walked, contexts = {}, [rendered.context_root]
+        while contexts:
+            context = contexts.pop()
+            for element in context.elements.values():
+                name = getattr(element.component, "name", str(element.component))
+                walked[name] = max(walked.get(name, 0), _values(element.kwargs) + _values(element.args))
+            contexts.extend(context.children.values())
+    finally:
+        rendered.close()
+    assert {"CampaignMap", "CampaignCharts", "EventFeed"} <= set(walked)
+    assert max(walked.values()) < 2_000, sorted(walked.items(), key=lambda item: -item[1])[:4]
+
+
 def _viz(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "run.py"), "viz", *args], capture_output=True,
                           text=True, timeout=60)

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import solara
 
-from viz.map_data import day_frame
+from viz.map_data import MapLayers, day_frame
 
 
 @solara.component_vue("campaign_map.vue", vuetify=False)
-def CampaignMapCanvas(layers: dict, frame: dict):
-    """The canvas itself: ``layers`` once per run, ``frame`` for each day shown."""
+def CampaignMapCanvas(layers_json: str, frame: dict):
+    """The canvas itself: the run's layers as JSON (the same string all run long), ``frame`` for each day shown."""
 
 
 @solara.component
-def CampaignMap(layers: dict, day):
+def CampaignMap(layers: MapLayers, day):
     """The map of one day of a run (a :class:`~simulation.records.DayState`) on the run's fixed layers."""
-    return CampaignMapCanvas(layers=layers, frame=day_frame(layers, day))
+    return CampaignMapCanvas(layers_json=layers.json, frame=day_frame(layers.data, day))

@@ -22,9 +22,9 @@ from simulation.factions import Faction
 from simulation.records import last_recorded_day
 from viz.campaign_map import CampaignMap
 from viz.levers import DEFAULT_SCENARIO, CampaignModel, model_params
-from viz.map_data import model_layers
+from viz.map_data import MapLayers, model_layers
 from viz.offline import ensure_offline_assets
-from viz.panels import CampaignCharts, EventFeed
+from viz.panels import CampaignCharts, EventFeed, RunLogs
 from viz.replay import Replay
 
 TITLE = "Euphrates 2017"
@@ -68,7 +68,7 @@ def DaySlider(day: int, last_day: int, on_day, follows: str):
 
 
 @solara.component
-def RunView(layers: dict, day_state, daily: dict, strike_log: list, event_log: list, children=()):
+def RunView(layers: MapLayers, day_state, logs: RunLogs, children=()):
     """The map of one day with ``children`` (the run's summary, the day slider) above it, the charts and events beside.
 
     Used as ``with RunView(...):``, the block's components going above the map.
@@ -78,8 +78,8 @@ def RunView(layers: dict, day_state, daily: dict, strike_log: list, event_log: l
             solara.Column(gap="6px", children=list(children))
             CampaignMap(layers, day_state)
         with solara.Column(gap="6px"):
-            CampaignCharts(daily, strike_log, day_state.step)
-            EventFeed(event_log, day_state.step)
+            CampaignCharts(logs, day_state.step)
+            EventFeed(logs, day_state.step)
 
 
 @solara.component
@@ -87,15 +87,17 @@ def CampaignView(model):
     """The live model on its latest day, or an earlier one picked with the day slider."""
     update_counter.get()
     latest = last_recorded_day(model)  # not model.steps: Play may be part-way through the next day
-    layers = solara.use_memo(lambda: model_layers(model), [model])
+    layers = solara.use_memo(lambda: MapLayers(model_layers(model)), [model])
+    # The model's own tables and logs, which grow in place day by day.
+    logs = solara.use_memo(lambda: RunLogs(model.datacollector.tables["daily"], model.strike_log, model.event_log),
+                           [model])
     # The day picked and the latest day when it was: once a Step or Play moves the
     # latest day on, the view follows it again. One pick per model (Reset starts anew).
     picked = solara.use_memo(lambda: solara.reactive((0, -1)), [model])
     day, picked_on = picked.value
     if picked_on != latest:
         day = latest
-    with RunView(layers, model.day_state(day), model.datacollector.tables["daily"], model.strike_log,
-                 model.event_log):
+    with RunView(layers, model.day_state(day), logs):
         RunSummary(model)
         DaySlider(day, latest, lambda d: picked.set((d, latest)), "Step or Play resumes from the latest day")
 
@@ -117,10 +119,11 @@ def ReplayPage(folder: str):
     """A finished run's folder (``run.py viz --replay DIR``): every day of it, read-only, nothing steps."""
     solara.Title(f"{TITLE}: replay")
     replay = solara.use_memo(lambda: Replay(folder), [])
-    layers = solara.use_memo(replay.layers, [])
+    layers = solara.use_memo(lambda: MapLayers(replay.layers()), [])
+    logs = solara.use_memo(lambda: RunLogs(replay.daily, replay.strike_log, replay.event_log), [])
     day = solara.use_reactive(replay.last_day)
     with solara.AppBar():
         solara.AppBarTitle(f"{TITLE}: replay of {folder}")
-    with RunView(layers, replay.history.day_state(day.value), replay.daily, replay.strike_log, replay.event_log):
+    with RunView(layers, replay.history.day_state(day.value), logs):
         solara.Info(replay.describe(), dense=True, classes=["e17-replay"])
         DaySlider(day.value, replay.last_day, day.set, "the run's last day is on the right")

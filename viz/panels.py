@@ -7,6 +7,7 @@ a step sends a few series of numbers, not images; colours are the project's.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import solara
@@ -18,6 +19,23 @@ from simulation.factions import AirArm, Faction
 
 CHART_HEIGHT = "190px"
 FEED_LENGTH = 80  # most recent events shown
+
+
+@dataclass(frozen=True, eq=False)
+class RunLogs:
+    """What the charts and the event feed read, as one object: reacton walks and copies every list and
+    dict handed to a component at every render, and these grow by dozens of values a day.
+
+    Attributes:
+        daily: the daily table as columns (:func:`daily_series`).
+        strikes: the strike log, one dict per strike.
+        events: the event log, one dict per event.
+    """
+
+    daily: dict
+    strikes: list
+    events: list
+
 
 def daily_series(daily: dict, column: str) -> tuple[list[str], dict[str, list[float]]]:
     """Dates and one series per faction of a column of the daily table.
@@ -71,15 +89,15 @@ def _line_chart(title: str, dates: list[str], series: dict, colours: dict, unit:
 
 
 @solara.component
-def CampaignCharts(daily: dict, strike_log: list[dict], day: int):
+def CampaignCharts(logs: RunLogs, day: int):
     """Territory per faction, overstretch per faction and strikes per day per air arm.
 
     The whole run so far is drawn; when the map shows an earlier day (the day
     slider), a line marks that day on each chart.
     """
     update_counter.get()
-    dates, area = daily_series(daily, "area_km2")
-    _, overstretch = daily_series(daily, "overstretch")
+    dates, area = daily_series(logs.daily, "area_km2")
+    _, overstretch = daily_series(logs.daily, "overstretch")
     shown = dates[day] if day < len(dates) - 1 else None
     thousand_km2 = {name: [round(a / 1000.0, 2) for a in values] for name, values in area.items()}
     arm_colours = {arm.name.lower(): AIR_ARM_COLOURS[arm.name.lower()] for arm in AirArm}
@@ -90,7 +108,7 @@ def CampaignCharts(daily: dict, strike_log: list[dict], day: int):
         solara.FigureEcharts(option=_line_chart("Overstretch (garrison need ÷ free fighters)",
                                                 dates, overstretch, FACTION_COLOURS, "ratio", shown=shown),
                              attributes={"style": f"height: {CHART_HEIGHT}; width: 100%"})
-        solara.FigureEcharts(option=_line_chart("Air strikes per day", dates, strikes_per_day(strike_log, dates),
+        solara.FigureEcharts(option=_line_chart("Air strikes per day", dates, strikes_per_day(logs.strikes, dates),
                                                 arm_colours, "strikes", shown=shown),
                              attributes={"style": f"height: {CHART_HEIGHT}; width: 100%"})
 
@@ -112,9 +130,9 @@ def event_feed_html(events: list[dict], day: int | None = None) -> str:
 
 
 @solara.component
-def EventFeed(event_log: list[dict], day: int):
+def EventFeed(logs: RunLogs, day: int):
     """Captures, sieges, incidents and the line's breakdown up to the day shown, newest first, with dates."""
     update_counter.get()
     with solara.Card("Events", margin=0, classes=["e17-events"]):
-        solara.HTML(tag="div", unsafe_innerHTML=event_feed_html(event_log, day),
+        solara.HTML(tag="div", unsafe_innerHTML=event_feed_html(logs.events, day),
                     style="max-height: 260px; overflow-y: auto")
