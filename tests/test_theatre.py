@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation import ConflictModel
-from simulation.mesa_compat import make_hex_grid
+from simulation.mesa_compat import make_hex_grid, theatre_hex_grid
 from simulation.theatre import Country, Terrain, neighbour_offsets, theatre_map
 
 WHOLLY_INSIDE = {"Raqqa": 19_616, "Deir ez-Zor": 33_060, "Hasakah": 23_334}
@@ -41,6 +41,23 @@ def test_neighbours_follow_mesa_hexgrid_and_geometry():
         # Every neighbour's centre is one cell size away: the layout matches the geography.
         for j in tmap.neighbours[k][tmap.neighbours[k] >= 0]:
             assert np.hypot(tmap.x_km[j] - tmap.x_km[k], tmap.y_km[j] - tmap.y_km[k]) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize(("dimensions", "torus"), [((58, 84), False), ((5, 4), False), ((1, 1), False),
+                                                   ((4, 7), False), ((58, 84), True), ((6, 4), True)])
+def test_the_theatre_grid_links_its_cells_as_mesa_does(dimensions, torus):
+    from mesa.discrete_space import HexGrid  # (a wrapping hex grid must be even both ways in Mesa 3.5)
+
+    mesa_grid = HexGrid(dimensions, torus=torus, random=random.Random(0))
+    ours = theatre_hex_grid()(dimensions, torus=torus, random=random.Random(0))
+    assert list(ours._cells) == list(mesa_grid._cells)
+    for coordinate, cell in mesa_grid._cells.items():
+        mine = ours._cells[coordinate]
+        # The same keys in the same order, to the same neighbours (cells of our own grid).
+        assert list(mine.connections) == list(cell.connections)
+        assert [c.coordinate for c in mine.connections.values()] == [c.coordinate for c in cell.connections.values()]
+        assert all(c is ours._cells[c.coordinate] for c in mine.connections.values())
+        assert [c.coordinate for c in mine.neighborhood] == [c.coordinate for c in cell.neighborhood]
 
 
 def test_odd_rows_are_shifted_left():
