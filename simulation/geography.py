@@ -79,13 +79,23 @@ class Geography:
         """The theatre: the listed governorates clipped to the bounding box (worked out once)."""
         return shapely.union_all(list(self.governorates.values())).intersection(box(*THEATRE_BOUNDS))
 
+    @cached_property
+    def _place_named(self) -> dict[str, Place]:
+        """Each place under its name and aliases, casefolded; where two share one, the first
+        listed (as a search down the table would find it). Made once: a model's set-up asks
+        for some ninety places by name."""
+        named: dict[str, Place] = {}
+        for p in self.places:
+            for key in (p.name, *p.aliases):
+                named.setdefault(key.casefold(), p)
+        return named
+
     def place(self, name: str) -> Place:
         """The place called ``name`` (or one of its aliases); KeyError if none."""
-        key = name.casefold()
-        for p in self.places:
-            if p.name.casefold() == key or key in (a.casefold() for a in p.aliases):
-                return p
-        raise KeyError(name)
+        try:
+            return self._place_named[name.casefold()]
+        except KeyError:
+            raise KeyError(name) from None
 
 
 @lru_cache(maxsize=1)

@@ -236,6 +236,19 @@ def test_places_table(places):
     assert len(all_names) == len(set(all_names)), "duplicate name or alias"
 
 
+def test_a_place_is_found_by_its_name_or_any_alias_in_any_case():
+    from simulation.geography import load_geography
+
+    geo = load_geography()
+    for p in geo.places:
+        for name in (p.name, *p.aliases):
+            assert geo.place(name) is p
+            assert geo.place(name.upper()) is p and geo.place(name.casefold()) is p
+    assert geo.place("Bukamal").name == "Abu Kamal"
+    with pytest.raises(KeyError, match="Atlantis"):
+        geo.place("Atlantis")
+
+
 def test_scenario_places_present(places):
     missing = [n for n in SCENARIO_PLACES if n not in places]
     assert not missing
