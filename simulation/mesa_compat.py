@@ -203,13 +203,23 @@ HEX_LINKS_EVEN_ROW = ((0, -1), (1, -1), (-1, 0), (1, 0), (0, 1), (1, 1))
 
 
 @functools.cache
-def hex_links(columns: int, rows: int) -> tuple[tuple[tuple[tuple[int, int], int], ...], ...]:
-    """Per cell of a ``columns`` x ``rows`` hex grid, column by column, its links as (key, the
-    neighbour's place in that order), keyed and ordered as Mesa links them."""
-    return tuple(tuple(((di, dj), (i + di) * rows + j + dj)
-                       for di, dj in (HEX_LINKS_ODD_ROW if j % 2 else HEX_LINKS_EVEN_ROW)
-                       if 0 <= i + di < columns and 0 <= j + dj < rows)
-                 for i in range(columns) for j in range(rows))
+def hex_links(columns: int, rows: int) -> tuple[tuple[tuple[tuple[int, int], ...], tuple[int, ...]], ...]:
+    """Per cell of a ``columns`` x ``rows`` hex grid, column by column, its links: their keys, and
+    their neighbours' places in that order (keyed and ordered as Mesa links them)."""
+    # Cell (i, j) is at place i * rows + j, so a link (di, dj) is a step of di * rows + dj places.
+    steps = {offsets: tuple(di * rows + dj for di, dj in offsets) for offsets in (HEX_LINKS_EVEN_ROW,
+                                                                                 HEX_LINKS_ODD_ROW)}
+    links = []
+    for i in range(columns):
+        for j in range(rows):
+            offsets = HEX_LINKS_ODD_ROW if j % 2 else HEX_LINKS_EVEN_ROW
+            place = i * rows + j
+            if 0 < i < columns - 1 and 0 < j < rows - 1:  # all six neighbours on the grid
+                links.append((offsets, tuple(map(place.__add__, steps[offsets]))))
+            else:  # on the grid's edge: those neighbours that are on it
+                inside = tuple((di, dj) for di, dj in offsets if 0 <= i + di < columns and 0 <= j + dj < rows)
+                links.append((inside, tuple(place + di * rows + dj for di, dj in inside)))
+    return tuple(links)
 
 
 @functools.cache
@@ -235,8 +245,8 @@ def theatre_hex_grid() -> type[HexGrid]:
                 return
             columns, rows = self.dimensions
             cells = [self._cells[i, j] for i in range(columns) for j in range(rows)]  # column by column
-            for cell, links in zip(cells, hex_links(columns, rows)):
-                cell.connections = {key: cells[k] for key, k in links}
+            for cell, (keys, places) in zip(cells, hex_links(columns, rows)):
+                cell.connections = dict(zip(keys, map(cells.__getitem__, places)))
 
     return TheatreHexGrid
 
