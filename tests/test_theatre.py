@@ -43,10 +43,12 @@ def test_neighbours_follow_mesa_hexgrid_and_geometry():
             assert np.hypot(tmap.x_km[j] - tmap.x_km[k], tmap.y_km[j] - tmap.y_km[k]) == pytest.approx(20.0)
 
 
-@pytest.mark.parametrize(("dimensions", "torus"), [((58, 84), False), ((5, 4), False), ((1, 1), False),
+@pytest.mark.parametrize(("dimensions", "torus"), [((72, 67), False), ((5, 4), False), ((1, 1), False),
                                                    ((4, 7), False), ((58, 84), True), ((6, 4), True)])
 def test_the_theatre_grid_links_its_cells_as_mesa_does(dimensions, torus):
-    from mesa.discrete_space import HexGrid  # (a wrapping hex grid must be even both ways in Mesa 3.5)
+    """On the 10 km theatre's grid (72 x 67), small and odd ones, and wrapping ones (left to Mesa;
+    in Mesa 3.5 a wrapping hex grid must be even both ways)."""
+    from mesa.discrete_space import HexGrid
 
     mesa_grid = HexGrid(dimensions, torus=torus, random=random.Random(0))
     ours = theatre_hex_grid()(dimensions, torus=torus, random=random.Random(0))
