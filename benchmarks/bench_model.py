@@ -1,7 +1,8 @@
 """Model time, side by side: this tree, the tree before the speed work, and a bare Mesa model.
 
 Times the July 2017 scenario over 180 days (seed 1; the model built first, then timed
-while it runs) at 10 and 5 km cells, in this tree and in a scratch git worktree of
+while it runs; its building is timed apart, in a process that has built one before)
+at 10 and 5 km cells, in this tree and in a scratch git worktree of
 the commit before the speed work (``--baseline``), best of ``--repeats``. Each tree
 runs in its own process, kept for the cell size, and the two take their runs in turn
 (this tree, then the baseline, and again): this machine's speed drifts by a quarter
@@ -41,10 +42,12 @@ scenario = load_scenario({scenario!r})
 model = ConflictModel(scenario, seed=1, cell_km={cell_km}).run(2)  # warm caches and compiled kernels
 print(json.dumps({{"cells": int(model.theatre.in_theatre.sum())}}), flush=True)
 for _ in sys.stdin:
+    t = time.perf_counter()
     model = ConflictModel(scenario, seed=1, cell_km={cell_km})
+    built = time.perf_counter() - t
     t = time.perf_counter()
     model.run({days})
-    print(json.dumps({{"seconds": time.perf_counter() - t}}), flush=True)
+    print(json.dumps({{"seconds": time.perf_counter() - t, "build": built}}), flush=True)
 """
 
 
@@ -58,6 +61,7 @@ class TreeTimer:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.cells = self._answer()["cells"]
         self.times: list[float] = []
+        self.builds: list[float] = []  # seconds to build the model, before each run
 
     def _answer(self) -> dict:
         line = self.process.stdout.readline()
@@ -69,7 +73,9 @@ class TreeTimer:
         """Run the model once more; its seconds."""
         self.process.stdin.write("run\n")
         self.process.stdin.flush()
-        self.times.append(self._answer()["seconds"])
+        answer = self._answer()
+        self.times.append(answer["seconds"])
+        self.builds.append(answer["build"])
         return self.times[-1]
 
     @property
@@ -152,7 +158,7 @@ def main() -> None:
         old = None if args.baseline == "none" else stack.enter_context(baseline_tree(args.baseline, Path(scratch)))
         print(f"{'cell_km':>7} {'cells':>6} {'now_s':>7} {'ms/day':>7} {'x bare':>7}"
               + (f" {'before_s':>9} {'speed-up':>9}" if old else ""))
-        now_by_km = {}
+        now_by_km, builds = {}, []
         for cell_km in (10.0, 5.0):
             timers = [TreeTimer(ROOT, cell_km)] + ([TreeTimer(old, cell_km)] if old else [])
             try:
@@ -169,7 +175,10 @@ def main() -> None:
                 before = timers[1].best
                 line += f" {before:9.3f} {before / now:8.1f}x"
             print(line, flush=True)
+            builds.append(f"{cell_km:.0f} km {1000 * min(timers[0].builds):.0f} ms"
+                          + (f" (before: {1000 * min(timers[1].builds):.0f} ms)" if old else ""))
         print(f"5 km / 10 km: {now_by_km[5.0] / now_by_km[10.0]:.2f}")
+        print("building the model, best (not in the times above): " + "; ".join(builds))
 
 
 if __name__ == "__main__":
