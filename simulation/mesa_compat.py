@@ -1,4 +1,5 @@
-"""Where the project touches Mesa APIs that differ between versions: its import, the grid's layers, agent ids.
+"""Where the project touches Mesa APIs that differ between versions, or Mesa's insides: its import, the
+grid's links and layers, agent ids.
 
 **Importing Mesa.** Mesa 3's ``mesa/__init__.py`` imports every part of Mesa, and with
 them libraries a run of this model does not touch: pandas (``mesa.datacollection``,
@@ -29,7 +30,10 @@ Mesa version needs while it is imported comes in then (Mesa 3.5.1's grids build 
 there only pandas, ``tqdm.auto`` and most of ``mesa.experimental`` are left out), and
 a module Mesa no longer imports is never looked at.
 
-**Layers and ids.** The hex grid carries the theatre's fixed layers as Mesa property
+**The grid: links, layers and ids.** The hex grid's cells are linked to their
+neighbours by this module (:func:`theatre_hex_grid`), in one pass over Mesa's
+``_cells`` through its ``_connect_cells_2d`` hook: Mesa's own way was more than half of a
+run's build. The hex grid carries the theatre's fixed layers as Mesa property
 layers (Mesa 4 drops ``PropertyLayer``: only this module would change).
 
 Mesa 3.3 numbers agents with a class-level ``Agent._ids`` dictionary keyed by model,
