@@ -395,32 +395,40 @@ def test_cells_linked_by_the_supply_search_equal_the_reference_and_supply_connec
 
 
 def test_supply_lines_traced_day_after_day_equal_a_whole_trace_of_each_day(tmap):
-    # Each day some cells change hands: between two sides only (the other two keep their distances), or
-    # among any; a source may change hands too. Every day's results equal supply_network's of that map.
+    # Each day some cells change hands: between two sides only (the other two keep their distances, the
+    # winner only gains and is brought down from its gains), or among any; a source may change hands too.
+    # Every day's results equal supply_network's of that map, bit for bit.
     rng = np.random.default_rng(18)
     cells = np.flatnonzero(tmap.in_theatre)
     terrain = movement.terrain_cost(tmap, RULES.movement)
     sources = {f: rng.choice(cells, 3, replace=False) for f in range(4)}
     lines = supply.SupplyLines(tmap, sources, terrain, 4)
     control = blotchy_control(tmap, rng, patches=80)
-    kept_sides = 0
-    for day in range(12):
+    kept_sides = grown_sides = relieved = 0
+    was = None
+    for day in range(40):
         if day:
-            taken = rng.choice(cells, int(rng.integers(1, 30)), replace=False)
+            taken = rng.choice(cells, int(rng.integers(1, 60)), replace=False)
             if day % 2:  # one side takes from another
                 loser, winner = rng.choice(4, 2, replace=False)
                 taken = taken[control[taken] == loser]
                 control[taken] = winner
                 kept_sides += 4 - len({int(loser), int(winner)})
+                grown_sides += bool(taken.size)
             else:
                 control[taken] = rng.integers(0, 4, taken.size)
             if day == 5:
                 control[sources[1]] = 2
+            if day == 9:  # the sources go back to their side, which takes only them
+                control[sources[1]] = 1
         got, expected = lines.today(control), supply.supply_network(tmap, control, sources, terrain, 4)
         assert sorted(got[0]) == sorted(expected[0])
         assert all(np.array_equal(got[0][f], expected[0][f]) for f in expected[0])
         assert np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
-    assert kept_sides > 0
+        if was is not None:  # a side's cut-off ground it held both days, linked again today
+            relieved += int((~was[1] & got[1] & (was[0] == control)).sum() > 0)
+        was = control.copy(), got[1]
+    assert kept_sides > 0 and grown_sides > 10 and relieved > 0
 
 
 def test_open_edge_equals_the_reference(tmap):

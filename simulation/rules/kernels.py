@@ -25,8 +25,9 @@ matrix every call:
   :func:`simulation.rules.supply.held_components_reference`); :func:`supplied_cells`, those
   linked to a source (reference: :func:`simulation.rules.supply.linked_cells_reference`);
 - :func:`supply_dijkstra` and :func:`supply_fronts`: road distance from every held
-  supply source through its holder's own ground (searching only the holders whose
-  ground changed, keeping the others' distances), and one step onto the ground next
+  supply source through its holder's own ground (searching afresh only the holders that
+  lost ground, bringing down those that only gained from their gains, keeping the others'
+  distances), and one step onto the ground next
   to it (reference: :func:`simulation.rules.supply.supply_distances_reference`);
 - :func:`cell_costs` and :func:`restep_costs`: the step costs of some cells (those
   next to ground that changed hands), the range of those that are finite, and the
@@ -217,14 +218,22 @@ def supplied_cells(dist, control, in_theatre, n_factions):
 
 
 @compiled
-def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, starts, redo, kept):
+def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, starts, redo, kept, grown, gained):
     """Road distance (km-equivalents) from the nearest of ``starts`` through ground of one holder.
 
     A step links two theatre cells with the same holder and costs the mean of their
     terrain costs times the cell size; every start is at distance 0. A bucket queue,
     as in :func:`dijkstra_field`. Only the ground of the holders in ``redo`` (bool per
-    holder code) is searched; every other theatre cell keeps its distance in ``kept``
-    (no step leaves a holder's ground, so its distances are its own).
+    holder code) is searched afresh; every other theatre cell keeps its distance in
+    ``kept`` (no step leaves a holder's ground, so its distances are its own), but for
+    the ground of the holders in ``grown``.
+
+    A holder in ``grown`` has only gained ground since ``kept`` (the cells ``gained``):
+    its roads can only be shorter, so its distances are brought down from where it gained
+    rather than searched afresh. Its cells next to the gained ones (and its sources among
+    them) start the search at their kept distances, and a cell's distance changes only
+    where a shorter road is found. Every distance is then the least, over the cell's
+    neighbours, of theirs plus the step, as a whole search finds it: the same bits.
     """
     n = neighbours.shape[0]
     dist = np.full(n, INF)
@@ -234,22 +243,46 @@ def supply_dijkstra(neighbours, in_theatre, control, terrain_cost, cell_km, star
         if in_theatre[k]:
             lowest, highest = min(lowest, terrain_cost[k]), max(highest, terrain_cost[k])
         if not redo[control[k]]:
-            dist[k], settled[k] = kept[k], True
+            dist[k], settled[k] = kept[k], not grown[control[k]]
     inverse = 1.0 / (lowest * cell_km * (1.0 - 1e-9))  # buckets narrower than any step, as in dijkstra_field
     ring = 1
     while ring < int(highest * cell_km * inverse) + 2:
         ring *= 2
     wrap = ring - 1
-    head = np.full(ring, -1, np.int64)
-    entry_cell = np.empty(6 * n + len(starts) + 1, np.int64)
-    entry_next = np.empty(6 * n + len(starts) + 1, np.int64)
-    used = 0
+    # Where the search starts: the sources of the holders searched afresh or grown, at 0, and a grown
+    # holder's cells next to its gains, at their kept distances. Each is queued once the search's
+    # bucket reaches it (a ring of buckets holds only as far as the dearest step).
+    for k in gained:
+        dist[k] = INF  # its kept distance was its last holder's
+    seed_cell = np.empty(len(starts) + 6 * len(gained), np.int64)
+    seeds = 0
     for s in starts:
-        if redo[control[s]] and dist[s] > 0.0:
+        if (redo[control[s]] or grown[control[s]]) and dist[s] > 0.0:
             dist[s] = 0.0
-            used = _enqueue(head, entry_cell, entry_next, used, s, 0)
-    queued, bucket = used, 0
-    while queued > 0:
+            seed_cell[seeds] = s
+            seeds += 1
+    for k in gained:
+        for j in range(6):
+            v = neighbours[k, j]
+            if v >= 0 and control[v] == control[k] and dist[v] < INF and not settled[v]:
+                seed_cell[seeds] = v
+                seeds += 1
+    seed_cell = seed_cell[:seeds]
+    seed_bucket = np.empty(seeds, np.int64)
+    for i in range(seeds):
+        seed_bucket[i] = int(dist[seed_cell[i]] * inverse)
+    order = np.argsort(seed_bucket)
+    head = np.full(ring, -1, np.int64)
+    entry_cell = np.empty(6 * n + seeds + 1, np.int64)
+    entry_next = np.empty(6 * n + seeds + 1, np.int64)
+    used = queued = next_seed = bucket = 0
+    while queued > 0 or next_seed < seeds:
+        if queued == 0:  # nothing queued below the next start: go straight to its bucket
+            bucket = max(bucket, seed_bucket[order[next_seed]])
+        while next_seed < seeds and seed_bucket[order[next_seed]] <= bucket:
+            used = _enqueue(head, entry_cell, entry_next, used, seed_cell[order[next_seed]], bucket & wrap)
+            queued += 1
+            next_seed += 1
         slot = bucket & wrap
         while head[slot] >= 0:
             e = head[slot]

@@ -13,6 +13,8 @@ import numpy as np
 from simulation.rules import kernels
 from simulation.theatre import TheatreMap
 
+_NO_CELLS = np.zeros(0, np.int64)
+
 
 def held_components(tmap: TheatreMap, control: np.ndarray) -> np.ndarray:
     """Label of the connected piece of one holder's ground each cell belongs to.
@@ -64,13 +66,15 @@ def supply_network(tmap: TheatreMap, control: np.ndarray, sources: dict[int, np.
 
 
 class SupplyLines:
-    """:func:`supply_network` day after day, each side's roads searched again only when its ground changed.
+    """:func:`supply_network` day after day, each side's roads searched again only when it lost ground.
 
     A side's road distances run over its own ground from the sources it holds, so they
     stay as they were while it neither gains nor loses a cell, whatever its neighbours
-    trade among themselves; a day searches only the sides whose ground changed since the
-    last (on most days the insurgent and the one or two sides taking its ground). The
-    same results as :func:`supply_network` of each day's map.
+    trade among themselves. A side that only gained ground (most days, the one or two
+    taking the insurgent's) can only have shorter roads: its distances are brought down
+    from the cells it gained (:func:`~simulation.rules.kernels.supply_dijkstra`). A day
+    searches afresh only the sides that lost a cell (on most days the insurgent). The
+    same results as :func:`supply_network` of each day's map, to the last bit.
     """
 
     def __init__(self, tmap: TheatreMap, sources: dict[int, np.ndarray], terrain_cost: np.ndarray, n_factions: int):
@@ -85,15 +89,20 @@ class SupplyLines:
         Holder codes on the map are below ``n_factions``.
         """
         tmap = self.tmap
-        redo = np.ones(self.n_factions, bool)  # per holder code
-        if self._control is not None:  # the holders that gained or lost a cell
+        redo = np.ones(self.n_factions, bool)  # per holder code: searched afresh
+        grown = np.zeros(self.n_factions, bool)  # per holder code: only gained ground
+        gained = _NO_CELLS
+        if self._control is not None:
             moved = np.flatnonzero(control != self._control)
             redo[:] = False
-            redo[control[moved]] = redo[self._control[moved]] = True
+            redo[self._control[moved]] = True  # a side that lost ground: some of its roads may be longer
+            grown[control[moved]] = True
+            grown &= ~redo  # a side that only gained: its roads can only be shorter
+            gained = moved[grown[control[moved]]]
         cells, holders = self._source_cells, self._source_holders
         starts = cells[control[cells] == holders]  # held_sources, unsorted: the search finds the same distances
         dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, self.terrain_cost, tmap.cell_km,
-                                       starts, redo, self._dist)
+                                       starts, redo, self._dist, grown, gained)
         fronts = kernels.supply_fronts(tmap.neighbours, tmap.in_theatre, control, dist, max(self.sources) + 1,
                                        tmap.cell_km)
         linked, by_side = kernels.supplied_cells(dist, control, tmap.in_theatre, self.n_factions)
