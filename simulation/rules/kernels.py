@@ -159,10 +159,10 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
                     used = _enqueue(head, entry_cell, entry_next, used, v, int(nd * inverse) & wrap)
                     queued += 1
         bucket += 1
-    if queued > 0:  # stopped early: what was not settled is unknown, not far
-        for i in range(n):
-            if not settled[i]:
-                out[i] = INF
+    if queued > 0:  # stopped early: what was not settled is unknown, not far (only queued cells hold a value)
+        for e in range(used):
+            if not settled[entry_cell[e]]:
+                out[entry_cell[e]] = INF
         return farthest
     return INF
 
