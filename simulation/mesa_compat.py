@@ -200,29 +200,26 @@ def release_finished_models() -> None:
         Agent._ids = counters
 
 
-# A hex cell's links, keyed and ordered as Mesa's HexGrid makes them (``_connect_cells_2d``):
-# a row with an odd second coordinate is shifted left of the rows beside it.
-HEX_LINKS_ODD_ROW = ((-1, -1), (0, -1), (-1, 0), (1, 0), (-1, 1), (0, 1))
-HEX_LINKS_EVEN_ROW = ((0, -1), (1, -1), (-1, 0), (1, 0), (0, 1), (1, 1))
-
-
 @functools.cache
 def hex_links(columns: int, rows: int) -> tuple[tuple[tuple[tuple[int, int], ...], tuple[int, ...]], ...]:
     """Per cell of a ``columns`` x ``rows`` hex grid, column by column, its links: their keys, and
-    their neighbours' places in that order (keyed and ordered as Mesa links them)."""
+    their neighbours' places in that order (keyed and ordered as Mesa links them:
+    :func:`~simulation.theatre.neighbour_offsets`)."""
+    from simulation.theatre import neighbour_offsets  # here: simulation/__init__ imports this module first
+
     # Cell (i, j) is at place i * rows + j, so a link (di, dj) is a step of di * rows + dj places.
-    steps = {offsets: tuple(di * rows + dj for di, dj in offsets) for offsets in (HEX_LINKS_EVEN_ROW,
-                                                                                 HEX_LINKS_ODD_ROW)}
+    offsets = [tuple(neighbour_offsets(parity)) for parity in (0, 1)]
+    steps = [tuple(di * rows + dj for di, dj in row_offsets) for row_offsets in offsets]
     links = []
     for i in range(columns):
         for j in range(rows):
-            offsets = HEX_LINKS_ODD_ROW if j % 2 else HEX_LINKS_EVEN_ROW
-            place = i * rows + j
+            keys, moves, place = offsets[j % 2], steps[j % 2], i * rows + j
             if 0 < i < columns - 1 and 0 < j < rows - 1:  # all six neighbours on the grid
-                links.append((offsets, tuple(map(place.__add__, steps[offsets]))))
+                links.append((keys, tuple(map(place.__add__, moves))))
             else:  # on the grid's edge: those neighbours that are on it
-                inside = tuple((di, dj) for di, dj in offsets if 0 <= i + di < columns and 0 <= j + dj < rows)
-                links.append((inside, tuple(place + di * rows + dj for di, dj in inside)))
+                on_grid = [(key, place + move) for key, move in zip(keys, moves)
+                           if 0 <= i + key[0] < columns and 0 <= j + key[1] < rows]
+                links.append((tuple(key for key, _ in on_grid), tuple(k for _, k in on_grid)))
     return tuple(links)
 
 
