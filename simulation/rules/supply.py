@@ -94,11 +94,12 @@ class SupplyLines:
         gained = _NO_CELLS
         if self._control is not None:
             moved = np.flatnonzero(control != self._control)
+            new_holders = control[moved]
             redo[:] = False
             redo[self._control[moved]] = True  # a side that lost ground: some of its roads may be longer
-            grown[control[moved]] = True
+            grown[new_holders] = True
             grown &= ~redo  # a side that only gained: its roads can only be shorter
-            gained = moved[grown[control[moved]]]
+            gained = moved[grown[new_holders]]
         cells, holders = self._source_cells, self._source_holders
         starts = cells[control[cells] == holders]  # held_sources, unsorted: the search finds the same distances
         dist = kernels.supply_dijkstra(tmap.neighbours, tmap.in_theatre, control, self.terrain_cost, tmap.cell_km,
