@@ -73,7 +73,7 @@ def test_quiet_prints_one_line_and_no_progress(tmp_path):
     done = subprocess.run([*RUN, "--days", "3", "--cell-km", "20", "--quiet", "--out", "out"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout.splitlines() == [f"4 July 2017: the battle for Raqqa: 3 days, seed 1 -> out/"]
+    assert done.stdout.splitlines() == ["4 July 2017: the battle for Raqqa: 3 days, seed 1 -> out/"]
     assert (tmp_path / "out" / "summary.json").is_file()
 
 

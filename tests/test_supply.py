@@ -46,7 +46,6 @@ def test_supply_distance_runs_through_own_ground_and_slows_advances_far_from_it(
     tmap = theatre_map(10.0)
     control = np.full(tmap.n_cells, int(Faction.ISIS), dtype=np.int8)
     source, town = tmap.place_cell["Palmyra"], tmap.place_cell["Deir ez-Zor"]
-    ring = ring_around(tmap, town)
     control[source] = control[ring_around(tmap, source)] = Faction.SAA
     control[town] = Faction.SAA  # an enclave, not linked to the source
     isis_source = tmap.place_cell["Mayadeen"]

@@ -45,6 +45,6 @@ def test_a_folder_that_cannot_be_written_is_refused_first(tmp_path, command, cas
     before = sorted(p.name for p in tmp_path.iterdir())
     code, lines, seconds = run_py(*COMMANDS[command], "--out", out, cwd=tmp_path)
     assert code == 2, lines
-    assert len(lines) == 1 and lines[0].startswith(f"run.py: error: --out ") and message in lines[0], lines
+    assert len(lines) == 1 and lines[0].startswith("run.py: error: --out ") and message in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == before, "nothing is written"
     assert seconds < 20  # refused before any run (each well under a few seconds here)
