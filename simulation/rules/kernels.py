@@ -114,6 +114,9 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
         inf if the search covered everything it could reach.
     """
     n = neighbours.shape[0]
+    # Read through unsigned indices: numba checks a signed index for a negative one to wrap, on every read
+    # (a tenth of a search's time).
+    steps_to, step_costs = neighbours.ravel(), costs.ravel()
     remaining = 0
     for i in range(n):
         out[i] = INF
@@ -140,7 +143,7 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
             e = head[slot]
             head[slot] = entry_next[e]
             queued -= 1
-            u = entry_cell[e]
+            u = np.uint64(entry_cell[e])
             d = out[u]
             if settled[u] or int(d * inverse) != bucket:
                 continue
@@ -149,11 +152,15 @@ def dijkstra_field(neighbours, costs, source, watch, min_step, max_step, out):
                 remaining -= 1
                 if remaining == 0:  # the rest of this bucket, and the search is done
                     farthest, last_bucket = d, bucket
-            for j in range(6):
-                v = neighbours[u, j]
-                if v < 0 or settled[v]:
+            first = u * np.uint64(6)
+            for step in range(first, first + np.uint64(6)):  # the six steps out of u: neighbours[u, j], costs[u, j]
+                to = steps_to[step]
+                if to < 0:
                     continue
-                nd = d + costs[u, j]
+                v = np.uint64(to)
+                if settled[v]:
+                    continue
+                nd = d + step_costs[step]
                 if nd < out[v]:
                     out[v] = nd
                     used = _enqueue(head, entry_cell, entry_next, used, v, int(nd * inverse) & wrap)
