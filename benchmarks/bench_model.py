@@ -10,7 +10,8 @@ from one minute to the next, and runs taken in turn see the same drift. Beside t
 the yardstick: a bare Mesa model of the same size (a 58 x 58 ``HexGrid`` with 300
 ``CellAgent``s that look at their neighbours, fight, move and claim cells) run for 180
 steps. Prints seconds per run and the ratios the
-performance targets are stated in.
+performance targets are stated in; beside the best-against-best speed-up, the median and
+range of the ratios of runs taken in turn, to show how far the machine's drift moves it.
 
 Usage: ``python benchmarks/bench_model.py [--repeats 3] [--baseline COMMIT | --baseline DIR | --baseline none]``
 (a folder holding a copy of the project, e.g. a snapshot of a working tree taken before a change,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -174,6 +176,10 @@ def main() -> None:
             if old:
                 before = timers[1].best
                 line += f" {before:9.3f} {before / now:8.1f}x"
+                if len(timers[1].times) > 1:  # each pair of runs taken in turn: how far the ratio drifts
+                    paired = sorted(b / n for n, b in zip(timers[0].times, timers[1].times))
+                    line += (f"  (runs in turn: median {statistics.median(paired):.1f}x, "
+                             f"{paired[0]:.1f}-{paired[-1]:.1f}x)")
             print(line, flush=True)
             builds.append(f"{cell_km:.0f} km {1000 * min(timers[0].builds):.0f} ms"
                           + (f" (before: {1000 * min(timers[1].builds):.0f} ms)" if old else ""))
