@@ -14,7 +14,12 @@ process, as a user types it) of:
 With ``--baseline COMMIT`` (or a folder holding a copy of the project) the whole run
 is also timed in a scratch git worktree of that commit, its runs taken in turn with
 this checkout's (after one untimed run in each, which fills numba's cache), so the two
-are side by side in one sitting.
+are side by side in one sitting. The whole run is timed twice: in the environment as it
+is, then with Python writing and reading its bytecode cache (in a scratch folder,
+``PYTHONPYCACHEPREFIX``), as it does by default. Where ``PYTHONDONTWRITEBYTECODE`` is set
+(as on the development machines) and a checkout has never been compiled, every process
+compiles the project's modules from source: the first line pays that, the second does
+not, as a user's machine does not after its first run.
 
 Then the breakdown of that run, measured inside one fresh process that takes the
 steps ``run.py run`` takes (best of ``--run-repeats`` processes, per step): importing
@@ -30,6 +35,7 @@ for the whole run at 10 km.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -95,12 +101,14 @@ print(json.dumps(times))
 """
 
 
-def wall(args: list[str], repeats: int, expect: int | None = None, cwd: Path = ROOT, tree: Path = ROOT) -> float:
-    """Best wall time (s) of ``python TREE/run.py ARGS`` over ``repeats`` fresh processes."""
+def wall(args: list[str], repeats: int, expect: int | None = None, cwd: Path = ROOT, tree: Path = ROOT,
+         env: dict | None = None) -> float:
+    """Best wall time (s) of ``python TREE/run.py ARGS`` over ``repeats`` fresh processes (in ``env``, if given)."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, str(tree / "run.py"), *args], cwd=cwd, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, str(tree / "run.py"), *args], cwd=cwd, capture_output=True, text=True,
+                              env=env)
         best = min(best, time.perf_counter() - start)
         if expect is not None and done.returncode != expect:
             raise SystemExit(f"{tree / 'run.py'} {' '.join(args)}: exit {done.returncode}, expected {expect}: "
@@ -108,18 +116,27 @@ def wall(args: list[str], repeats: int, expect: int | None = None, cwd: Path = R
     return best
 
 
-def side_by_side(trees: list[Path], args: list[str], repeats: int, cwd: Path) -> list[float]:
+def side_by_side(trees: list[Path], args: list[str], repeats: int, cwd: Path, env: dict | None = None) -> list[float]:
     """Best wall time (s) of ``python TREE/run.py ARGS`` for each tree, the trees' runs taken in turn.
 
-    Each tree runs once untimed first: a checkout's first run compiles numba's kernels.
+    Each tree runs once untimed first: a checkout's first run compiles numba's kernels (and, where
+    Python may write its bytecode, compiles and caches the modules).
     """
     for tree in trees:
-        wall(args, 1, 0, cwd, tree)
+        wall(args, 1, 0, cwd, tree, env)
     best = [float("inf")] * len(trees)
     for _ in range(repeats):
         for i, tree in enumerate(trees):
-            best[i] = min(best[i], wall(args, 1, 0, cwd, tree))
+            best[i] = min(best[i], wall(args, 1, 0, cwd, tree, env))
     return best
+
+
+def bytecode_cached(folder: Path) -> dict:
+    """This environment, but with Python writing and reading its bytecode cache in ``folder`` (as Python does
+    by default, in each package's ``__pycache__``), whatever ``PYTHONDONTWRITEBYTECODE`` says."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(folder)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def breakdown(repeats: int, cell_km: float) -> dict[str, float]:
@@ -157,12 +174,13 @@ def main() -> None:
             print(f"{label:<58} {wall(argv, repeats, code, cwd=Path(tmp)):7.3f}", flush=True)
         label = f"run.py run JULY --cell-km {args.cell_km:g} (180 days, tables and plots)"
         run_args = ["run", str(JULY), "--cell-km", str(args.cell_km), "--out", f"{tmp}/run"]
-        if not args.baseline:
-            print(f"{label:<58} {wall(run_args, args.run_repeats, 0, cwd=Path(tmp)):7.3f}", flush=True)
-        else:
-            with baseline_tree(args.baseline, Path(tmp)) as old:
-                now, before = side_by_side([ROOT, old], run_args, args.run_repeats, Path(tmp))
-            print(f"{label:<58} {now:7.3f}  (baseline {args.baseline}: {before:.3f}, taken in turn)", flush=True)
+        cached_label = "  the same, Python's bytecode cache written and read"
+        with tempfile.TemporaryDirectory() as prefix, contextlib.ExitStack() as stack:
+            trees = [ROOT] + ([stack.enter_context(baseline_tree(args.baseline, Path(tmp)))] if args.baseline else [])
+            for line_label, env in ((label, None), (cached_label, bytecode_cached(Path(prefix)))):
+                times = side_by_side(trees, run_args, args.run_repeats, Path(tmp), env)
+                beside = f"  (baseline {args.baseline}: {times[1]:.3f}, taken in turn)" if args.baseline else ""
+                print(f"{line_label:<58} {times[0]:7.3f}{beside}", flush=True)
     print(f"\nbreakdown of the run, in one fresh process (best of {args.run_repeats} per step)")
     steps = breakdown(args.run_repeats, args.cell_km)
     for name, seconds in steps.items():
