@@ -1,7 +1,7 @@
 """A run as a film: one frame a day of the control map, with the date, the legend and
 the day's events as captions (``run.py run --animate``).
 
-The map is drawn once, as ``map.png`` is (:func:`analysis.map_plot.plot_control_map`);
+The map is laid out and drawn once, as ``map.png`` is (:class:`analysis.map_plot.ControlMap`);
 each frame then only recolours its hexes and rewrites the date and the captions, so a
 frame costs one redraw of the canvas. MP4 needs an ffmpeg: the one on the PATH, or the
 one the ``imageio-ffmpeg`` package ships (``pip install -e ".[video]"``). Without one
@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib import animation, rcParams
 
 from analysis.event_wording import event_line
-from analysis.map_plot import cell_palette, plot_control_map
+from analysis.map_plot import ControlMap, cell_palette
 
 FRAMES_PER_SECOND = 8  # a month in about four seconds
 FRAME_DPI = 80  # 880 x 680 pixels: the labels stay legible, and a frame encodes fast
@@ -86,10 +86,9 @@ def write_film(tmap, control_history: list[np.ndarray], events: list[dict], star
         encoder: the ffmpeg to write MP4 with (:func:`video_encoder`), or None for a GIF.
     """
     path = Path(path)
-    cells = np.flatnonzero(tmap.in_theatre)
-    fig = plot_control_map(tmap, control_history[0], title=title)
+    laid_out = ControlMap(tmap)
+    fig, cells, hexes = laid_out.draw(control_history[0], title=title), laid_out.cells, laid_out.hexes
     ax = fig.axes[0]
-    hexes = _cell_collection(ax, cells.size)
     palette = cell_palette()
     date = ax.text(0.015, 0.985, "", transform=ax.transAxes, va="top", ha="left", fontsize=16, weight="bold",
                    zorder=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.6", "alpha": 0.9})
@@ -118,10 +117,3 @@ def write_film(tmap, control_history: list[np.ndarray], events: list[dict], star
             writer.grab_frame()
     return path
 
-
-def _cell_collection(ax, n_cells: int):
-    """The map's collection of hex cells (one path per theatre cell)."""
-    for collection in ax.collections:
-        if collection.get_gid() == "cells" and len(collection.get_paths()) == n_cells:
-            return collection
-    raise LookupError("the control map has no collection of the theatre's cells")

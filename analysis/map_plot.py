@@ -68,27 +68,58 @@ def plot_control_map(tmap, control, path=None, title: str | None = None, places=
         Place labels carry the gid ``place``, governorate names ``governorate``, the
         scale bar's text ``scale-bar``.
     """
-    cells = np.flatnonzero(tmap.in_theatre)
-    holder = np.asarray(control).reshape(-1)[cells]
-    fig = Figure(dpi=120)
-    ax = fig.add_subplot()
-    ax.set_facecolor(OUTSIDE_COLOUR)
-    _draw_cells(ax, tmap, cells, holder)
-    hatched = besieged is not None and _draw_besieged(ax, tmap, np.asarray(besieged, dtype=bool))
-    geo = tmap.geography
-    _draw_lines(ax, geo)
-    _frame(ax, tmap, cells)
-    renderer = renderer_of(fig)
-    room = Room(ax.bbox)
-    room.take(_scale_bar(ax, renderer))
-    shown = _label_places(ax, renderer, _labelled_places(geo, places), room)
-    _name_governorates(ax, renderer, geo, room)
-    _name_neighbours(ax, renderer, geo, room)
-    _legend(ax, sorted(set(holder.tolist())), hatched, shown, every_place=places is None)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.set_title(title or "Control of the theatre")
-    return save_figure(fig, path, crop=False)  # sized to fit: see _frame
+    return ControlMap(tmap, places).draw(control, path, title, besieged)
+
+
+class ControlMap:
+    """The control map laid out before the day is known: everything but the holders' colours.
+
+    The hexes, borders, rivers, scale bar, places and names stay the same from day to day
+    and cost most of the layout (each label is measured and placed); :meth:`draw` colours
+    the hexes for a day, hatches its besieged cells, adds the legend and title, and saves.
+    ``run.py``'s plot helper lays the map out while the model runs. The same figure as
+    :func:`plot_control_map` draws, to the byte.
+
+    Args:
+        tmap, places: as for :func:`plot_control_map`.
+    """
+
+    def __init__(self, tmap, places=None):
+        self.tmap, self.every_place = tmap, places is None
+        self.cells = np.flatnonzero(tmap.in_theatre)
+        self.fig = Figure(dpi=120)
+        self.ax = ax = self.fig.add_subplot()
+        ax.set_facecolor(OUTSIDE_COLOUR)
+        self.hexes = _draw_cells(ax, tmap, self.cells)
+        self._hatch = None
+        geo = tmap.geography
+        _draw_lines(ax, geo)
+        _frame(ax, tmap, self.cells)
+        renderer = renderer_of(self.fig)
+        room = Room(ax.bbox)
+        room.take(_scale_bar(ax, renderer))
+        self.shown = _label_places(ax, renderer, _labelled_places(geo, places), room)
+        _name_governorates(ax, renderer, geo, room)
+        _name_neighbours(ax, renderer, geo, room)
+        ax.set_xlabel("longitude (°E)")
+        ax.set_ylabel("latitude (°N)")
+
+    def draw(self, control, path=None, title: str | None = None, besieged=None) -> Figure:
+        """The map of a day's ``control`` (and ``besieged`` cells), saved to ``path`` if given; as
+        :func:`plot_control_map`. Drawn again for another day, it replaces the last one's."""
+        ax = self.ax
+        holder = np.asarray(control).reshape(-1)[self.cells]
+        colours = cell_palette()[holder]  # four colours converted, not one per cell
+        self.hexes.set_facecolor(colours)
+        self.hexes.set_edgecolor(colours)
+        if self._hatch is not None:
+            self._hatch.remove()
+        # Hatched after the layout, drawn just over the hexes all the same: the two alone are drawn at
+        # matplotlib's default level for collections (zorder 1), in the order they were added.
+        self._hatch = None if besieged is None else _draw_besieged(ax, self.tmap, np.asarray(besieged, dtype=bool))
+        _legend(ax, sorted(set(holder.tolist())), self._hatch is not None, self.shown, every_place=self.every_place)
+        ax.set_title(title or "Control of the theatre")
+        return save_figure(self.fig, path, crop=False)  # sized to fit: see _frame
 
 
 def plot_map(model, day=None, path=None, title: str | None = None, places=None) -> Figure:
@@ -127,12 +158,10 @@ def cell_palette() -> np.ndarray:
     return palette
 
 
-def _draw_cells(ax, tmap, cells: np.ndarray, holder: np.ndarray) -> None:
-    """Every theatre hex in its holder's colour (:func:`cell_palette`); the collection's gid is ``cells``."""
+def _draw_cells(ax, tmap, cells: np.ndarray) -> PolyCollection:
+    """Every theatre hex, to be coloured by its holder (:func:`cell_palette`); the collection's gid is ``cells``."""
     lon, lat = tmap.hex_vertices(cells)
-    colours = cell_palette()[holder]  # four colours converted, not one per cell
-    ax.add_collection(PolyCollection(np.stack([lon, lat], axis=-1), facecolors=colours, edgecolors=colours,
-                                     linewidths=0.2, gid="cells"))
+    return ax.add_collection(PolyCollection(np.stack([lon, lat], axis=-1), linewidths=0.2, gid="cells"))
 
 
 def _hatch_colour(colour) -> dict:
@@ -140,15 +169,14 @@ def _hatch_colour(colour) -> dict:
     return {"hatchcolor": colour} if hasattr(PolyCollection, "set_hatchcolor") else {}
 
 
-def _draw_besieged(ax, tmap, besieged: np.ndarray) -> bool:
-    """Hatch the cells cut off from their holder's supply; whether there were any."""
+def _draw_besieged(ax, tmap, besieged: np.ndarray) -> PolyCollection | None:
+    """Hatch the cells cut off from their holder's supply; the hatching, or None if there were none."""
     cells = np.flatnonzero(besieged.reshape(-1) & tmap.in_theatre)
     if cells.size == 0:
-        return False
+        return None
     lon, lat = tmap.hex_vertices(cells)
-    ax.add_collection(PolyCollection(np.stack([lon, lat], axis=-1), facecolors="none", edgecolors="white",
-                                     linewidths=0.0, hatch=BESIEGED_HATCH, **_hatch_colour("white")))
-    return True
+    return ax.add_collection(PolyCollection(np.stack([lon, lat], axis=-1), facecolors="none", edgecolors="white",
+                                            linewidths=0.0, hatch=BESIEGED_HATCH, **_hatch_colour("white")))
 
 
 def _lines(geoms) -> list[np.ndarray]:

@@ -21,7 +21,7 @@ from matplotlib.colors import to_rgba
 from shapely.geometry import Point, shape
 
 from analysis.history import SWEEP_RECORD, area_below_date
-from analysis.map_plot import OUTSIDE_COLOUR
+from analysis.map_plot import OUTSIDE_COLOUR, ControlMap
 from analysis.plots import FACTION_COLOURS, map_title, plot_control_map, plot_map, plot_territory, scenario_label
 from simulation import ConflictModel
 from simulation.export import control_geojson, write_csv, write_json
@@ -221,6 +221,22 @@ def test_plot_control_map(model, tmp_path):
     assert {"Raqqa", "Deir ez-Zor", "Mosul"} <= texts
     fig = plot_control_map(model.theatre, model.control, places=["Raqqa", "Tabqa"])
     assert {t.get_text() for t in _texts(fig, "place")} == {"Raqqa", "Tabqa"}
+
+
+def test_a_map_laid_out_before_its_day_draws_each_day_as_plot_control_map(model, tmp_path):
+    """A ControlMap, laid out once and drawn for one day after another (hatched or not), makes each day's
+    file to the byte as plot_control_map does."""
+    tmap = model.theatre
+    besieged = np.zeros(tmap.n_cells, bool)
+    besieged[np.flatnonzero(tmap.in_theatre)[::25]] = True
+    split = np.where(tmap.country == 2, int(Faction.ISF), int(Faction.SAA)).astype(np.int8)
+    laid_out = ControlMap(tmap)
+    days = [(model.control, besieged, "one"), (split, None, "two"), (model.control, besieged, "three")]
+    for day, (control, hatched, title) in enumerate(days):
+        plot_control_map(tmap, control, tmp_path / f"whole{day}.png", title=title, besieged=hatched)
+        laid_out.draw(control, tmp_path / f"laid_out{day}.png", title=title, besieged=hatched)
+        assert (tmp_path / f"laid_out{day}.png").read_bytes() == (tmp_path / f"whole{day}.png").read_bytes(), day
+    assert (tmp_path / "whole0.png").read_bytes() != (tmp_path / "whole1.png").read_bytes()
 
 
 def test_map_title_is_plain_one_date_the_scenario_and_the_seed(model):
