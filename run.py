@@ -252,8 +252,9 @@ def build_model(args, scenario=None):
 
 
 # The two plots and the summary are made in a helper process, forked from this one once
-# the model's libraries are loaded (it shares them): it imports matplotlib and pandas
-# while the model runs. After the run it forks once more, so that the map is drawn in
+# the model's libraries and the theatre are loaded (it shares them): while the model runs
+# it imports matplotlib, lays out the map (all but the holders' colours: its labels are
+# placed one by one, about 0.1 s) and imports pandas. After the run it forks once more, so that the map is drawn in
 # one process while the territory plot and the summary are made in the other (both share
 # the imports), as this process writes the tables (as plain columns: the run's own
 # process never loads pandas). One after the other the three took about 0.6 s after the
@@ -262,10 +263,21 @@ def build_model(args, scenario=None):
 # threads running) or there is one CPU, they are made here, after the tables.
 
 
-def _plot_helper_starts() -> None:
-    """The helper's first work: import what the summary and drawing need, before the run's data arrive."""
+_laid_out_map = None  # in the plot helper: the run's control map, laid out while the model runs
+
+
+def _plot_helper_starts(tmap) -> None:
+    """The helper's first work, before the run's data arrive: import what drawing needs, lay out the
+    run's map on ``tmap`` (the theatre), then import what the summary and the territory plot need."""
+    global _laid_out_map
+    from analysis.map_plot import ControlMap  # (matplotlib)
+
+    try:
+        _laid_out_map = ControlMap(tmap)
+    except Exception:  # noqa: BLE001  (the map job then draws it whole, and tells of any failure as it always has)
+        _laid_out_map = None
     import analysis.history  # (the record's milestones, for the summary)
-    import analysis.plots  # noqa: F401  (matplotlib, pandas)
+    import analysis.plots  # noqa: F401  (pandas)
 
 
 def _side_by_side(jobs: list[tuple]) -> list:
@@ -309,6 +321,9 @@ def _draw(plot: str, *args, **kwargs) -> None:
         from simulation.records import columns_frame
 
         args, kwargs = (columns_frame(args[0]), *args[1:]), {**kwargs, "events": columns_frame(kwargs["events"])}
+    if plot == "plot_control_map" and _laid_out_map is not None and _laid_out_map.tmap.cell_km == args[0].cell_km:
+        _laid_out_map.draw(*args[1:], **kwargs)  # in the helper: the run's map, laid out on its theatre
+        return
     if plot == "write_film":
         from analysis.animation import write_film as draw
     else:
@@ -319,8 +334,9 @@ def _draw(plot: str, *args, **kwargs) -> None:
 
 
 @contextmanager
-def _plot_helper():
-    """A process pool of one forked helper to draw plots in, or None (drawn in this process)."""
+def _plot_helper(tmap):
+    """A process pool of one forked helper to draw plots of a run on the theatre ``tmap`` in, or None (drawn
+    in this process)."""
     import threading
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -332,7 +348,8 @@ def _plot_helper():
     import signal
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_plot_helper_starts)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_plot_helper_starts,
+                               initargs=(tmap,))
     sys.stdout.flush()  # nothing buffered here is written twice
     sys.stderr.flush()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the helper ignores Ctrl-C: this process handles it
@@ -371,7 +388,10 @@ def command_run(args) -> int:
     # collector's full passes, one of which building the model sets off (analysis.long_lived).
     from analysis.long_lived import freeze_loaded
     from simulation import ConflictModel
+    from simulation.theatre import theatre_map
 
+    # The model's theatre (built once per process), for the helper to lay the map out on.
+    tmap = theatre_map(float(args.cell_km or scenario.cell_km))
     freeze_loaded()
 
     files = OUTPUT_FILES + ("summary.json",)
@@ -380,7 +400,7 @@ def command_run(args) -> int:
 
         encoder = video_encoder()
         files += (film_name(encoder),)
-    with _plot_helper() as helper, _output_folder(out, files) as tmp:
+    with _plot_helper(tmap) as helper, _output_folder(out, files) as tmp:
         # The scratch folder is made before the run: an --out that cannot be written is refused first.
         model = ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
         _run_with_progress(model, scenario.days if args.days is None else args.days, quiet=args.quiet)

@@ -25,9 +25,10 @@ Then the breakdown of that run, measured inside one fresh process that takes the
 steps ``run.py run`` takes (best of ``--run-repeats`` processes, per step): importing
 what checking a scenario needs, checking it, importing the model, building it,
 running it, importing and writing the tables (CSV, history, GeoJSON), and what
-``run.py``'s plot helper does (importing matplotlib and pandas while the model runs;
-after it, the summary and the territory plot in one process and the map in another,
-beside the tables being written): the whole run is less than the sum. Targets (issue
+``run.py``'s plot helper does (importing matplotlib, laying the map out and importing
+pandas while the model runs; after it, the summary and the territory plot in one process
+and the map drawn in another, beside the tables being written): the whole run is less
+than the sum. Targets (issue
 "Ten times faster"): at most 0.4 s for ``--help`` and each one-line error, at most 1.5 s
 for the whole run at 10 km.
 """
@@ -87,16 +88,20 @@ write_history(model, out / "history.npz")
 lap("write history.npz")
 write_json(control_geojson(model.theatre, model.control), out / "control.geojson")
 lap("write control.geojson")
-# What run.py's helper process does beside the run (imports) and after it (the rest).
-from analysis.plots import plot_control_map, plot_territory
+# What run.py's helper process does beside the run (imports, the map's layout) and after it (the rest).
+from analysis.map_plot import ControlMap
+lap("helper: import the map (matplotlib)")
+laid_out = ControlMap(model.theatre)
+lap("helper: lay the map out")
+from analysis.plots import plot_territory
 from analysis.run_summary import run_summary
-lap("helper: import plots and summary (matplotlib, pandas)")
+lap("helper: import the territory plot and summary (pandas)")
 run_summary(model, 1, [])
 lap("helper: summary")
 plot_territory(model.daily, out / "territory.png", title="x")
 lap("helper: plot territory.png")
-plot_control_map(model.theatre, model.control, out / "map.png", title="x")
-lap("helper: plot map.png (a process of its own)")
+laid_out.draw(model.control, out / "map.png", title="x")
+lap("helper: draw map.png (a process of its own)")
 print(json.dumps(times))
 """
 

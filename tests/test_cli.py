@@ -62,6 +62,19 @@ def test_strikes_and_control_map(outputs):
     assert {f["properties"]["faction"] for f in control["features"]} <= {"ISIS", "SAA", "SDF", "ISF"}
 
 
+def test_the_runs_map_is_the_days_map_as_plot_control_map_draws_it(outputs):
+    """run.py's plot helper lays the map out while the model runs and colours it after: the same file as
+    drawing the last day's map whole, to the byte."""
+    from analysis.plots import besieged_cells, map_title, plot_control_map
+    from simulation import ConflictModel, load_scenario
+
+    scenario = load_scenario(JULY)
+    model = ConflictModel(scenario, seed=4, cell_km=20).run(45)
+    plot_control_map(model.theatre, model.control, outputs.parent / "whole.png", besieged=besieged_cells(model),
+                     title=map_title(model.date, scenario.name, 4, scenario.start))
+    assert (outputs / "map.png").read_bytes() == (outputs.parent / "whole.png").read_bytes()
+
+
 def test_no_arguments_runs_the_july_scenario_into_results(tmp_path):
     done = subprocess.run(RUN, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
