@@ -252,15 +252,16 @@ def build_model(args, scenario=None):
 
 
 # The two plots and the summary are made in a helper process, forked from this one once
-# the model's libraries and the theatre are loaded (it shares them): while the model runs
-# it imports matplotlib, lays out the map (all but the holders' colours: its labels are
-# placed one by one, about 0.1 s) and imports pandas. After the run it forks once more, so that the map is drawn in
-# one process while the territory plot and the summary are made in the other (both share
-# the imports), as this process writes the tables (as plain columns: the run's own
-# process never loads pandas). One after the other the three took about 0.6 s after the
-# run; side by side, about 0.45 s. (A second helper forked from this process would import
-# matplotlib again, on the core the run needs.) Where forking is not safe (not Linux,
-# threads running) or there is one CPU, they are made here, after the tables.
+# the model's libraries and the theatre are loaded (it shares them). While the model runs
+# it imports matplotlib, lays the map out (all but the holders' colours; its labels are
+# measured and placed one by one, about 0.1 s) and imports pandas. After the run it forks
+# once more, so that the map is coloured and drawn in one process while the territory
+# plot and the summary are made in the other (both share the imports), as this process
+# writes the tables (as plain columns: the run's own process never loads pandas). One
+# after the other the three took about 0.6 s after the run; side by side, about 0.35-0.45 s.
+# (A second helper forked from this process would import matplotlib again, on the core
+# the run needs.) Where forking is not safe (not Linux, threads running) or there is one
+# CPU, they are made here, after the tables.
 
 
 _laid_out_map = None  # in the plot helper: the run's control map, laid out while the model runs
