@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 JULY = "2017-07-04_raqqa"
 
 
+# How long a refusal may take. Each takes about a second here; a stalled CI machine has taken 18 s over one;
+# what the bound is for (a file of aliases expanding for minutes, a wait on a scheduler that never answers)
+# takes far longer, up to run_py's 60 s timeout.
+AT_ONCE_S = 30
+
+
 def run_py(*args: str, cwd: Path) -> tuple[int, list[str], float]:
     """Run ``run.py`` in a child process: its exit code, its stderr lines and the seconds it took."""
     start = time.monotonic()
@@ -48,7 +54,7 @@ def test_refused_in_one_line_at_once_with_nothing_written(tmp_path, args, messag
     assert len(lines) == 1 and lines[0].startswith("run.py: error: ") and message in lines[0], lines
     assert len(lines[0]) < 200
     assert not any(tmp_path.iterdir()), "nothing is written"
-    assert seconds < 10  # a bound for a loaded CI machine; each takes well under a second here
+    assert seconds < AT_ONCE_S  # each takes well under a second here
 
 
 def test_days_up_to_the_end_still_run(tmp_path):
@@ -80,4 +86,4 @@ def test_thousands_of_problems_print_the_first_fifty_and_a_count(tmp_path):
     assert all(line.startswith("run.py: error: ") for line in lines)
     assert any("unknown key 'k0'" in line for line in lines) and lines[-1].endswith("more problems like these")
     assert "2,9" in lines[-1] and "Traceback" not in "".join(lines)
-    assert seconds < 10  # about a second here
+    assert seconds < AT_ONCE_S  # about a second here

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_arguments import JULY, ROOT, run_py
+from test_arguments import AT_ONCE_S, JULY, ROOT, run_py
 
 SWEEP = str(ROOT / "sweeps" / "russian_air_grid.yaml")
 COMMANDS = {
@@ -47,4 +47,4 @@ def test_a_folder_that_cannot_be_written_is_refused_first(tmp_path, command, cas
     assert code == 2, lines
     assert len(lines) == 1 and lines[0].startswith("run.py: error: --out ") and message in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == before, "nothing is written"
-    assert seconds < 20  # refused before any run (each well under a few seconds here)
+    assert seconds < AT_ONCE_S  # refused before any run (each well under a few seconds here)
