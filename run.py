@@ -322,8 +322,8 @@ def _draw(plot: str, *args, **kwargs) -> None:
         from simulation.records import columns_frame
 
         args, kwargs = (columns_frame(args[0]), *args[1:]), {**kwargs, "events": columns_frame(kwargs["events"])}
-    if plot == "plot_control_map" and _laid_out_map is not None and _laid_out_map.tmap.cell_km == args[0].cell_km:
-        _laid_out_map.draw(*args[1:], **kwargs)  # in the helper: the run's map, laid out on its theatre
+    if plot == "plot_control_map" and _laid_out_map is not None:  # in the helper: laid out on the run's theatre
+        _laid_out_map.draw(*args[1:], **kwargs)
         return
     if plot == "write_film":
         from analysis.animation import write_film as draw
@@ -389,10 +389,8 @@ def command_run(args) -> int:
     # collector's full passes, one of which building the model sets off (analysis.long_lived).
     from analysis.long_lived import freeze_loaded
     from simulation import ConflictModel
-    from simulation.theatre import theatre_map
 
-    # The model's theatre (built once per process), for the helper to lay the map out on.
-    tmap = theatre_map(float(args.cell_km or scenario.cell_km))
+    tmap = ConflictModel.theatre_of(scenario, args.cell_km)  # built here, before the helper that lays the map out on it
     freeze_loaded()
 
     files = OUTPUT_FILES + ("summary.json",)

@@ -87,8 +87,8 @@ def write_film(tmap, control_history: list[np.ndarray], events: list[dict], star
     """
     path = Path(path)
     laid_out = ControlMap(tmap)
-    fig, cells, hexes = laid_out.draw(control_history[0], title=title), laid_out.cells, laid_out.hexes
-    ax = fig.axes[0]
+    fig, ax = laid_out.draw(control_history[0], title=title), laid_out.ax
+    cells, hexes = laid_out.cells, laid_out.hexes  # each frame recolours the hexes
     palette = cell_palette()
     date = ax.text(0.015, 0.985, "", transform=ax.transAxes, va="top", ha="left", fontsize=16, weight="bold",
                    zorder=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.6", "alpha": 0.9})
