@@ -32,8 +32,8 @@ than the sum. Targets (issue
 "Ten times faster"): at most 0.4 s for ``--help`` and each one-line error, at most 1.5 s
 for the whole run at 10 km (the issue measured about 4.6 s then). With a baseline, the
 line also gives how many times as fast this checkout's run is: ``--baseline d5b1599``, the
-tree before the speed work, puts the seconds beside a ratio that this machine's drift from
-hour to hour moves less.
+tree before the speed work, puts the seconds beside a ratio of runs taken in turn, which
+share this machine's drift from minute to minute.
 """
 
 from __future__ import annotations
