@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 SQRT3 = np.sqrt(3.0)
+# A cell's six corners (at 30, 90, ..., 330 degrees from its centre), in steps of the lattice of corners:
+# half a cell across (cell_km / 2) east, and a quarter of the cell's height (cell_km / (2 sqrt 3)) north.
+CORNER_STEPS = (np.array([1, 0, -1, -1, 0, 1]), np.array([1, 2, 1, -1, -2, -1]))
 
 # Rural population density (people per km2) away from the named places. Assumption:
 # the Euphrates/Khabur/Tigris valleys hold most of the rural population; the steppe
@@ -139,11 +142,20 @@ class TheatreMap:
         return _within(self, float(radius_km))
 
     def hex_vertices(self, k) -> tuple[np.ndarray, np.ndarray]:
-        """Lon/lat of the six corners of cells ``k`` (arrays shaped (len(k), 6))."""
-        angles = np.radians(30.0 + 60.0 * np.arange(6))
-        radius = self.cell_km / SQRT3
-        x = self.x_km[np.atleast_1d(k), None] + radius * np.cos(angles)
-        y = self.y_km[np.atleast_1d(k), None] + radius * np.sin(angles)
+        """Lon/lat of the six corners of cells ``k`` (arrays shaped (len(k), 6)), anticlockwise from the
+        east-north-east one.
+
+        Each corner is worked out from its place on the grid's lattice of corners (see
+        :data:`CORNER_STEPS`), so a corner that neighbouring cells share is the same two
+        numbers in each: the cells tile the theatre exactly, as a coverage (their union
+        dissolves along shared edges, :func:`~simulation.export.control_geojson`).
+        """
+        col, row = np.divmod(np.atleast_1d(k), self.height)  # k = col * height + row (theatre_map)
+        across, up = CORNER_STEPS
+        # Cell (col, row) is centred cell_km * (col - row % 2 / 2) east and cell_km * sqrt(3) / 2 * row north
+        # of the first cell (0, 0): in lattice steps, 2 * col - row % 2 and 3 * row.
+        x = self.x_km[0] + self.cell_km / 2 * ((2 * col - row % 2)[:, None] + across)
+        y = self.y_km[0] + self.cell_km / (2 * SQRT3) * ((3 * row)[:, None] + up)
         return unproject(x, y)
 
 

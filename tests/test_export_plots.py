@@ -26,6 +26,7 @@ from analysis.plots import FACTION_COLOURS, map_title, plot_control_map, plot_ma
 from simulation import ConflictModel
 from simulation.export import control_geojson, write_csv, write_json
 from simulation.factions import Faction
+from simulation.geography import unproject
 from simulation.theatre import theatre_map
 
 SCENARIO = Path(__file__).parents[1] / "scenarios" / "2017-07-04_raqqa.yaml"
@@ -74,6 +75,58 @@ def test_geometries_valid_and_cover_held_cells(model, collection):
     holder = Faction(int(model.control[k])).name
     feature = next(f for f in collection["features"] if f["properties"]["faction"] == holder)
     assert shape(feature["geometry"]).contains(Point(tmap.lon[k], tmap.lat[k]))
+
+
+@pytest.mark.parametrize("cell_km", [20.0, 10.0, 7.5])
+def test_neighbouring_hexes_share_their_corners_exactly(cell_km):
+    tmap = theatre_map(cell_km)
+    cells = np.flatnonzero(tmap.in_theatre)
+    lon, lat = tmap.hex_vertices(cells)
+    # The corners are where a regular hexagon's are: the cell's centre plus its radius at 30, 90, ... degrees.
+    angles = np.radians(30.0 + 60.0 * np.arange(6))
+    radius = tmap.cell_km / np.sqrt(3.0)
+    east, north = tmap.x_km[cells, None] + radius * np.cos(angles), tmap.y_km[cells, None] + radius * np.sin(angles)
+    want_lon, want_lat = unproject(east, north)
+    assert np.abs(lon - want_lon).max() < 1e-9 and np.abs(lat - want_lat).max() < 1e-9
+    # Each pair of neighbours has exactly two corners in common, the same numbers in both (a coverage).
+    row = {k: i for i, k in enumerate(cells.tolist())}
+    a, slot = np.nonzero(tmap.neighbours[cells] >= 0)
+    b = np.array([row[k] for k in tmap.neighbours[cells][a, slot].tolist()])
+    same = (lon[a, :, None] == lon[b, None, :]) & (lat[a, :, None] == lat[b, None, :])
+    assert (same.sum(axis=(1, 2)) == 2).all()
+
+
+def test_each_feature_is_the_union_of_its_hexes(model, collection):
+    tmap = model.theatre
+    for f in collection["features"]:
+        cells = np.flatnonzero(tmap.in_theatre & (model.control == Faction[f["properties"]["faction"]]))
+        lon, lat = tmap.hex_vertices(cells)
+        union = shapely.union_all(shapely.polygons(np.stack([lon, lat], axis=-1)))
+        geom = shape(f["geometry"])
+        # The same outline, to the coordinates' rounding (5 decimals, about a metre).
+        assert geom.symmetric_difference(union).area < 1e-5 * union.area
+        assert shapely.get_num_geometries(geom) == shapely.get_num_geometries(union)
+        assert shapely.get_num_interior_rings(shapely.get_parts(geom)).sum() == \
+            shapely.get_num_interior_rings(shapely.get_parts(union)).sum()
+
+
+def test_rings_are_wound_as_geojson_asks():
+    """Two lone ISIS cells inside the SAA's ground: ISIS holds two hexes, the SAA its ground with two holes.
+    Outer rings run anticlockwise, holes clockwise (RFC 7946)."""
+    tmap = theatre_map(20.0)
+    control = np.where(tmap.in_theatre, int(Faction.SAA), int(Faction.ISIS))
+    inner = [k for k in np.flatnonzero(tmap.in_theatre).tolist()
+             if (tmap.neighbours[k] >= 0).all() and tmap.in_theatre[tmap.neighbours[tmap.neighbours[k]]].all()]
+    lone = [inner[0], inner[-1]]
+    control[lone] = int(Faction.ISIS)
+    features = {f["properties"]["faction"]: shape(f["geometry"]) for f in control_geojson(tmap, control)["features"]}
+    isis, saa = features["ISIS"], features["SAA"]
+    assert isis.geom_type == "MultiPolygon" and len(isis.geoms) == 2
+    assert saa.geom_type == "Polygon" and len(saa.interiors) == 2
+    for polygon in (*isis.geoms, saa):
+        assert polygon.exterior.is_ccw and not any(ring.is_ccw for ring in polygon.interiors)
+    for hole in saa.interiors:
+        assert any(shapely.Polygon(hole).equals(part) for part in isis.geoms)
 
 
 def test_geojson_and_csv_written(model, collection, tmp_path):
