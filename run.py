@@ -252,9 +252,11 @@ def build_model(args, scenario=None):
 
 
 # The two plots and the summary are made in a helper process, forked from this one once
-# the model's libraries and the theatre are loaded (it shares them). While the model runs
-# it imports matplotlib, lays the map out (all but the holders' colours; its labels are
-# measured and placed one by one, about 0.1 s) and imports pandas. After the run it forks
+# the scenario is checked and the theatre built (it shares them). While this process loads
+# Mesa and numba and the model runs, the helper imports matplotlib, lays the map out (all
+# but the holders' colours; its labels are measured and placed one by one, about 0.1 s)
+# and imports pandas, about 0.6 s in all: forked after Mesa and numba had loaded, it was
+# still at it when a quick run ended. After the run it forks
 # once more, so that the map is coloured and drawn in one process while the territory
 # plot and the summary are made in the other (both share the imports), as this process
 # writes the tables (as plain columns: the run's own process never loads pandas). One
@@ -385,12 +387,12 @@ def command_run(args) -> int:
         raise UsageError(f"--days {args.days}: the scenario ends on {scenario.end}, {scenario.days} days after its "
                          f"start; run at most {scenario.days}, or move its end with --set end=YYYY-MM-DD")
     _check_memory(scenario, args.cell_km)
-    # Loaded before the plot helper is forked, which shares it; and then left out of the garbage
-    # collector's full passes, one of which building the model sets off (analysis.long_lived).
+    # What is loaded by now, and later the model's own modules, are left out of the garbage collector's
+    # full passes, one of which building the model sets off (analysis.long_lived).
     from analysis.long_lived import freeze_loaded
-    from simulation import ConflictModel
+    from simulation.theatre import theatre_for
 
-    tmap = ConflictModel.theatre_of(scenario, args.cell_km)  # built here, before the helper that lays the map out on it
+    tmap = theatre_for(scenario, args.cell_km)  # built here, before the helper that lays the map out on it
     freeze_loaded()
 
     files = OUTPUT_FILES + ("summary.json",)
@@ -400,7 +402,11 @@ def command_run(args) -> int:
         encoder = video_encoder()
         files += (film_name(encoder),)
     with _plot_helper(tmap) as helper, _output_folder(out, files) as tmp:
-        # The scratch folder is made before the run: an --out that cannot be written is refused first.
+        # The helper starts on matplotlib as this process loads Mesa and numba. The scratch folder is made
+        # before the run: an --out that cannot be written is refused first.
+        from simulation import ConflictModel
+
+        freeze_loaded()
         model = ConflictModel(scenario, seed=args.seed, cell_km=args.cell_km)
         _run_with_progress(model, scenario.days if args.days is None else args.days, quiet=args.quiet)
         # None of these load matplotlib or pandas.

@@ -26,7 +26,7 @@ from simulation.rules import (collapse, combat, deconfliction, kernels, morale, 
                               supply, urban)
 from simulation.scenario import Scenario, load_scenario
 from simulation.situation import Situation
-from simulation.theatre import Terrain, theatre_map
+from simulation.theatre import Terrain, theatre_for
 
 release_finished_models()
 
@@ -44,8 +44,9 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
     @staticmethod
     def theatre_of(scenario: Scenario, cell_km: float | None = None):
         """The theatre a model of ``scenario`` stands on at ``cell_km`` (default the scenario's): one
-        :class:`~simulation.theatre.TheatreMap` per cell size and process, shared by every model."""
-        return theatre_map(float(cell_km or scenario.cell_km))
+        :class:`~simulation.theatre.TheatreMap` per cell size and process, shared by every model
+        (:func:`~simulation.theatre.theatre_for`)."""
+        return theatre_for(scenario, cell_km)
 
     def __init__(self, scenario: Scenario, seed: int = 1, cell_km: float | None = None):
         super().__init__(rng=seed)

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mesa import DataCollector
 
 from simulation.factions import FACTIONS, Faction
 from simulation.mesa_compat import add_table_rows
@@ -32,6 +31,7 @@ from simulation.roles import INSURGENT
 
 if TYPE_CHECKING:
     import pandas as pd
+    from mesa import DataCollector
 
 # A city counts as cleared once ISIS holds no ground within this distance of its
 # centre: the built-up area, its river islands and its outskirts on both banks
@@ -48,6 +48,9 @@ STRIKE_COLUMNS = ["date", "step", "air_arm", "lat", "lon", "target_faction", "st
 
 def make_datacollector() -> DataCollector:
     """A DataCollector with the model-level series and the two tidy tables."""
+    # Mesa here: run.py's plot helper reads a run's tables with this module (columns_frame), without Mesa.
+    from mesa import DataCollector
+
     return DataCollector(
         model_reporters={
             "isis_area_km2": lambda m: m.area_held(INSURGENT),

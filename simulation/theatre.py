@@ -250,6 +250,12 @@ def neighbour_offsets(row: int) -> list[tuple[int, int]]:
     return [(0, -1), (1, -1), (-1, 0), (1, 0), (0, 1), (1, 1)]
 
 
+def theatre_for(scenario, cell_km: float | None = None) -> TheatreMap:
+    """The theatre a model of ``scenario`` stands on at ``cell_km`` (default the scenario's): one
+    :class:`TheatreMap` per cell size and process, shared by every model."""
+    return theatre_map(float(cell_km or scenario.cell_km))
+
+
 @lru_cache(maxsize=8)
 def theatre_map(cell_km: float = 10.0) -> TheatreMap:
     """Build (once per cell size) the fixed layers of the theatre grid."""
