@@ -26,7 +26,7 @@ steps ``run.py run`` takes (best of ``--run-repeats`` processes, per step): impo
 what checking a scenario needs, checking it, importing the model, building it,
 running it, importing and writing the tables (CSV, history, GeoJSON), and what
 ``run.py``'s plot helper does (importing matplotlib, laying the map out and importing
-pandas while the model runs; after it, the summary and the territory plot in one process
+pandas while Mesa and numba load and the model runs; after it, the summary and the territory plot in one process
 and the map drawn in another, beside the tables being written): the whole run is less
 than the sum. Targets (issue
 "Ten times faster"): at most 0.4 s for ``--help`` and each one-line error, at most 1.5 s
