@@ -41,20 +41,13 @@ class ConflictModel(GroundChanges, RunInspection, Situation, mesa.Model):
         cell_km: hex cell size in km (centre to centre); default the scenario's.
     """
 
-    @staticmethod
-    def theatre_of(scenario: Scenario, cell_km: float | None = None):
-        """The theatre a model of ``scenario`` stands on at ``cell_km`` (default the scenario's): one
-        :class:`~simulation.theatre.TheatreMap` per cell size and process, shared by every model
-        (:func:`~simulation.theatre.theatre_for`)."""
-        return theatre_for(scenario, cell_km)
-
     def __init__(self, scenario: Scenario, seed: int = 1, cell_km: float | None = None):
         super().__init__(rng=seed)
         # Not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios.
         self.spec = scenario
         self.rules = rules = scenario.rules
         self.seed = seed
-        self.theatre = tmap = self.theatre_of(scenario, cell_km)
+        self.theatre = tmap = theatre_for(scenario, cell_km)  # one per cell size and process, shared
         self.grid = make_hex_grid(tmap, random=self.random)
         self.control = control_layer(self.grid, setup.initial_control(tmap, scenario))
         self.terrain_cost = movement.terrain_cost(tmap, rules.movement)
