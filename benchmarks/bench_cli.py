@@ -21,19 +21,18 @@ is, then with Python writing and reading its bytecode cache (in a scratch folder
 compiles the project's modules from source: the first line pays that, the second does
 not, as a user's machine does not after its first run.
 
-Then the breakdown of that run, measured inside one fresh process that takes the
-steps ``run.py run`` takes (best of ``--run-repeats`` processes, per step): importing
-what checking a scenario needs, checking it, importing the model, building it,
-running it, importing and writing the tables (CSV, history, GeoJSON), and what
-``run.py``'s plot helper does (importing matplotlib, laying the map out and importing
-pandas while Mesa and numba load and the model runs; after it, the summary and the territory plot in one process
-and the map drawn in another, beside the tables being written): the whole run is less
-than the sum. Targets (issue
-"Ten times faster"): at most 0.4 s for ``--help`` and each one-line error, at most 1.5 s
-for the whole run at 10 km (the issue measured about 4.6 s then). With a baseline, the
-line also gives how many times as fast this checkout's run is: ``--baseline d5b1599``, the
-tree before the speed work, puts the seconds beside a ratio of runs taken in turn, which
-share this machine's drift from minute to minute.
+Then the breakdown of that run, measured inside one fresh process that takes the steps
+``run.py run`` takes (best of ``--run-repeats`` processes, per step): importing what
+checking a scenario needs, checking it, importing the model, building it, running it,
+importing and writing the tables (CSV, history, GeoJSON), and what ``run.py``'s plot
+helper does (importing matplotlib, laying the map out and importing pandas while Mesa
+and numba load and the model runs; after it, the summary and the territory plot in one
+process and the map drawn in another, beside the tables being written): the whole run is
+less than the sum. Targets (issue "Ten times faster"): at most 0.4 s for ``--help`` and
+each one-line error, at most 1.5 s for the whole run at 10 km (the issue measured about
+4.6 s then). With a baseline, the line also gives how many times as fast this checkout's
+run is: ``--baseline d5b1599``, the tree before the speed work, puts the seconds beside
+a ratio of runs taken in turn, which share this machine's drift from minute to minute.
 """
 
 from __future__ import annotations
